@@ -1,0 +1,20 @@
+#!/bin/bash
+# The whole test suite on a fresh Debian 12 machine, as root: installs what
+# is needed, builds, builds the guest image, runs unit and integration tests
+# (the integration tests boot the real VM under TCG), then runs the unit tests
+# once more under ASan+UBSan.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+tools/install-deps.sh
+[ -x configure ] || ./autogen.sh >/dev/null
+[ -f Makefile ] || ./configure -q
+make -s -j2
+make -s images
+make -j2 check || { cat tests/test-suite.log 2>/dev/null | tail -100; exit 1; }
+
+echo "[check] unit tests again under ASan+UBSan"
+mkdir -p build-asan
+(cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&
+        make -s -j2 check-unit) || { tail -100 build-asan/tests/test-suite.log 2>/dev/null; exit 1; }
+echo "[check] all passed"

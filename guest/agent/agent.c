@@ -1,0 +1,110 @@
+/* ecivm-agent: relays the host's multiplexed Docker API streams from the
+ * Docker virtio-serial port to dockerd's unix socket.  Started and restarted
+ * by ecivm-init; takes no arguments and accepts no commands: the only thing
+ * a stream can reach is dockerd's socket. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mux.h"
+#include "pollset.h"
+
+#define DOCKER_SOCK "/run/docker.sock"
+#define PORT_LINK "/dev/virtio-ports/" WIRE_PORT_DOCKER
+#define REOPEN_MS 200
+
+struct agent {
+        struct pollset ps;
+        wire_mux *mux;
+        int channel_up;
+        int said_hello;
+};
+
+static void on_watch(void *user, int fd, short events)
+{
+        struct agent *a = user;
+        pollset_set(&a->ps, fd, events);
+}
+
+static int connect_docker(void)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return -errno;
+        memcpy(sa.sun_path, DOCKER_SOCK, sizeof(DOCKER_SOCK));
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static int on_open_stream(void *user, uint32_t id)
+{
+        (void) user;
+        (void) id;
+        return connect_docker();
+}
+
+static void on_channel_down(void *user, int err)
+{
+        struct agent *a = user;
+
+        if (err != -ECONNRESET)
+                fprintf(stderr, "ecivm-agent: docker channel reset: %s\n", strerror(-err));
+        a->channel_up = 0;
+}
+
+static const struct wire_mux_ops agent_ops = {
+        .watch = on_watch,
+        .open_stream = on_open_stream,
+        .channel_down = on_channel_down,
+};
+
+/* The port reads EOF while no host is connected, so (re)open it lazily. */
+static void try_attach(struct agent *a)
+{
+        int fd = open(PORT_LINK, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return;
+        /* The first HELLO tells a host that outlived a previous agent to
+         * drop the streams it had. */
+        if (wire_mux_attach_channel(a->mux, fd, !a->said_hello) == 0) {
+                a->channel_up = 1;
+                a->said_hello = 1;
+        }
+}
+
+int main(void)
+{
+        struct agent a = { 0 };
+
+        signal(SIGPIPE, SIG_IGN);
+        a.mux = wire_mux_new(&agent_ops, &a);
+        if (!a.mux)
+                return 1;
+        for (;;) {
+                int n;
+
+                if (!a.channel_up)
+                        try_attach(&a);
+                n = poll(a.ps.fds, a.ps.n, a.channel_up ? -1 : REOPEN_MS);
+                if (n < 0 && errno != EINTR) {
+                        perror("ecivm-agent: poll");
+                        return 1;
+                }
+                pollset_dispatch(&a.ps, a.mux);
+        }
+}

@@ -1,0 +1,197 @@
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "cmdline.h"
+
+#define KEY_PREFIX "ecivm."
+
+struct token {
+        const char *start;
+        size_t len;
+};
+
+enum key_id { K_ROOT, K_ROOTFSTYPE, K_DATA, K_PROBE, K_IPTABLES, K_HEARTBEAT, K_COUNT };
+
+static const char *const key_names[K_COUNT] = {
+        [K_ROOT] = "root",   [K_ROOTFSTYPE] = "rootfstype", [K_DATA] = "data",
+        [K_PROBE] = "probe", [K_IPTABLES] = "dockerd_iptables", [K_HEARTBEAT] = "heartbeat",
+};
+
+static bool is_space(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Kernel rules: whitespace separates, double quotes protect whitespace. */
+static int next_token(const char **pos, struct token *t)
+{
+        const char *p = *pos;
+        bool quoted = false;
+
+        while (is_space(*p))
+                p++;
+        t->start = p;
+        for (; *p && (quoted || !is_space(*p)); p++)
+                if (*p == '"')
+                        quoted = !quoted;
+        t->len = (size_t) (p - t->start);
+        *pos = p;
+        return quoted ? -EINVAL : 0;
+}
+
+static int key_lookup(const char *name, size_t len)
+{
+        for (int k = 0; k < K_COUNT; k++)
+                if (strlen(key_names[k]) == len && memcmp(key_names[k], name, len) == 0)
+                        return k;
+        return -EINVAL;
+}
+
+static bool dev_path_ok(const char *v, size_t len)
+{
+        if (len <= 5 || memcmp(v, "/dev/", 5) != 0)
+                return false;
+        for (size_t i = 5; i < len; i++) {
+                char c = v[i];
+                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                          c == '-' || c == '_' || c == '/' || (c == '.' && (i == 0 || v[i - 1] != '.'));
+                if (!ok)
+                        return false;
+        }
+        return v[len - 1] != '/';
+}
+
+static bool value_is(const char *v, size_t len, const char *want)
+{
+        return strlen(want) == len && memcmp(v, want, len) == 0;
+}
+
+static int parse_bool(const char *v, size_t len, bool *ret)
+{
+        if (value_is(v, len, "0") || value_is(v, len, "1")) {
+                *ret = v[0] == '1';
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static int parse_seconds(const char *v, size_t len, unsigned *ret)
+{
+        unsigned n = 0;
+
+        if (len == 0 || len > 4 || v[0] == '0')
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++) {
+                if (v[i] < '0' || v[i] > '9')
+                        return -EINVAL;
+                n = n * 10 + (unsigned) (v[i] - '0');
+        }
+        if (n > INIT_HEARTBEAT_MAX)
+                return -EINVAL;
+        *ret = n;
+        return 0;
+}
+
+static int set_path(char *dst, size_t cap, const char *v, size_t len)
+{
+        if (len >= cap || !dev_path_ok(v, len))
+                return -EINVAL;
+        memcpy(dst, v, len);
+        dst[len] = '\0';
+        return 0;
+}
+
+static int set_fstype(char *dst, size_t cap, const char *v, size_t len)
+{
+        if (!value_is(v, len, "erofs") && !value_is(v, len, "squashfs") && !value_is(v, len, "ext4"))
+                return -EINVAL;
+        memcpy(dst, v, len);
+        dst[len] = '\0';
+        return 0;
+}
+
+static int apply_key(struct init_cmdline *c, int key, const char *v, size_t len)
+{
+        switch (key) {
+        case K_ROOT:
+                return set_path(c->root, sizeof(c->root), v, len);
+        case K_ROOTFSTYPE:
+                return set_fstype(c->rootfstype, sizeof(c->rootfstype), v, len);
+        case K_DATA:
+                return set_path(c->data, sizeof(c->data), v, len);
+        case K_PROBE:
+                return parse_bool(v, len, &c->probe);
+        case K_IPTABLES:
+                return parse_bool(v, len, &c->dockerd_iptables);
+        case K_HEARTBEAT:
+                return parse_seconds(v, len, &c->heartbeat_s);
+        default:
+                return -EINVAL;
+        }
+}
+
+static int fail(struct init_cmdline_error *err, size_t offset, const char *why)
+{
+        if (err) {
+                err->offset = offset;
+                err->why = why;
+        }
+        return -EINVAL;
+}
+
+static int parse_token(struct init_cmdline *c, const struct token *t, unsigned *seen, const char **why)
+{
+        const char *name = t->start + strlen(KEY_PREFIX);
+        const char *eq = memchr(t->start, '=', t->len);
+        int key;
+
+        if (memchr(t->start, '"', t->len))
+                return *why = "quotes in an ecivm key", -EINVAL;
+        if (!eq)
+                return *why = "ecivm key without a value", -EINVAL;
+        key = key_lookup(name, (size_t) (eq - name));
+        if (key < 0)
+                return *why = "unknown ecivm key", -EINVAL;
+        if (*seen & (1u << key))
+                return *why = "repeated ecivm key", -EINVAL;
+        *seen |= 1u << key;
+        if (apply_key(c, key, eq + 1, t->len - (size_t) (eq + 1 - t->start)) < 0)
+                return *why = "bad value for an ecivm key", -EINVAL;
+        return 0;
+}
+
+static bool is_ecivm_token(const struct token *t)
+{
+        size_t n = strlen(KEY_PREFIX);
+
+        return t->len >= n && memcmp(t->start, KEY_PREFIX, n) == 0;
+}
+
+int init_cmdline_parse(const char *text, struct init_cmdline *ret, struct init_cmdline_error *err)
+{
+        struct init_cmdline c = { .rootfstype = "erofs", .heartbeat_s = INIT_HEARTBEAT_DEFAULT };
+        const char *pos = text;
+        unsigned seen = 0;
+
+        if (strlen(text) >= INIT_CMDLINE_MAX)
+                return fail(err, INIT_CMDLINE_MAX, "command line too long");
+        for (;;) {
+                struct token t;
+                const char *why = NULL;
+
+                if (next_token(&pos, &t) < 0)
+                        return fail(err, (size_t) (t.start - text), "unbalanced quote");
+                if (t.len == 0)
+                        break;
+                if (is_ecivm_token(&t) && parse_token(&c, &t, &seen, &why) < 0)
+                        return fail(err, (size_t) (t.start - text), why);
+        }
+        if (!c.probe && !(seen & (1u << K_ROOT)))
+                return fail(err, strlen(text), "ecivm.root missing");
+        if (!c.probe && !(seen & (1u << K_DATA)))
+                return fail(err, strlen(text), "ecivm.data missing");
+        *ret = c;
+        return 0;
+}

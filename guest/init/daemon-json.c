@@ -1,0 +1,117 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon-json.h"
+
+struct out {
+        char *p;
+        size_t cap, len;
+        bool opened;
+        int error;
+};
+
+void daemon_json_defaults(struct daemon_json *c)
+{
+        *c = (struct daemon_json){
+                .host = "unix:///run/docker.sock",
+                .iptables = false,
+                .containerd = "/run/containerd/containerd.sock",
+                .storage_driver = "overlay2",
+                .data_root = "/var/lib/docker",
+        };
+}
+
+static void put_char(struct out *o, char ch)
+{
+        if (o->len + 1 >= o->cap) {
+                o->error = -E2BIG;
+                return;
+        }
+        o->p[o->len++] = ch;
+        o->p[o->len] = '\0';
+}
+
+static void put_raw(struct out *o, const char *s)
+{
+        for (; *s; s++)
+                put_char(o, *s);
+}
+
+static void put_string(struct out *o, const char *s)
+{
+        put_char(o, '"');
+        for (; *s; s++) {
+                unsigned char ch = (unsigned char) *s;
+                char esc[8];
+
+                if (ch == '"' || ch == '\\') {
+                        put_char(o, '\\');
+                        put_char(o, (char) ch);
+                } else if (ch < 0x20) {
+                        snprintf(esc, sizeof(esc), "\\u%04x", ch);
+                        put_raw(o, esc);
+                } else {
+                        put_char(o, (char) ch);
+                }
+        }
+        put_char(o, '"');
+}
+
+static void put_key(struct out *o, const char *key)
+{
+        put_char(o, o->opened ? ',' : '{');
+        o->opened = true;
+        put_string(o, key);
+        put_char(o, ':');
+}
+
+static void put_runtime(struct out *o, const struct daemon_json *c)
+{
+        put_key(o, "runtimes");
+        put_char(o, '{');
+        put_string(o, c->runtime_name);
+        put_raw(o, ":{\"path\":");
+        put_string(o, c->runtime_path);
+        put_raw(o, "}}");
+        put_key(o, "default-runtime");
+        put_string(o, c->runtime_name);
+}
+
+static bool complete(const struct daemon_json *c)
+{
+        if (!c->host || !c->containerd || !c->storage_driver || !c->data_root)
+                return false;
+        return !c->runtime_name == !c->runtime_path;
+}
+
+ssize_t daemon_json_build(const struct daemon_json *c, char *out, size_t cap)
+{
+        struct out o = { .p = out, .cap = cap };
+
+        if (!complete(c) || cap == 0)
+                return -EINVAL;
+        out[0] = '\0';
+        put_key(&o, "hosts");
+        put_char(&o, '[');
+        put_string(&o, c->host);
+        put_char(&o, ']');
+        put_key(&o, "iptables");
+        put_raw(&o, c->iptables ? "true" : "false");
+        put_key(&o, "ip-masq");
+        put_raw(&o, c->iptables ? "true" : "false");
+        put_key(&o, "containerd");
+        put_string(&o, c->containerd);
+        put_key(&o, "log-driver");
+        put_string(&o, "json-file");
+        put_key(&o, "storage-driver");
+        put_string(&o, c->storage_driver);
+        put_key(&o, "data-root");
+        put_string(&o, c->data_root);
+        if (c->runtime_name)
+                put_runtime(&o, c);
+        put_raw(&o, "}\n");
+        return o.error < 0 ? o.error : (ssize_t) o.len;
+}

@@ -1,0 +1,176 @@
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "services.h"
+#include "util.h"
+
+static const char *const containerd_argv[] = { "/usr/bin/containerd", NULL };
+static const char *const dockerd_argv[] = { "/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json", NULL };
+static const char *const agent_argv[] = { "/usr/libexec/ecivm/ecivm-agent", NULL };
+static const char *const service_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL };
+
+void services_init(struct service svc[SVC_COUNT])
+{
+        static const struct service defaults[SVC_COUNT] = {
+                [SVC_CONTAINERD] = { .name = "containerd", .argv = containerd_argv,
+                                     .log_path = "/var/log/containerd.log" },
+                [SVC_DOCKERD] = { .name = "dockerd", .argv = dockerd_argv, .log_path = "/var/log/dockerd.log" },
+                [SVC_AGENT] = { .name = "agent", .argv = agent_argv, .log_path = "/var/log/ecivm-agent.log" },
+        };
+
+        memcpy(svc, defaults, sizeof(defaults));
+}
+
+const char *service_state_name(enum service_state s)
+{
+        switch (s) {
+        case SVC_STARTING: return "starting";
+        case SVC_RUNNING: return "running";
+        case SVC_BACKOFF: return "restarting";
+        default: return "stopped";
+        }
+}
+
+_noreturn_ static void child_exec(const struct service *s, int log_fd)
+{
+        sigset_t none;
+        int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        setsid();
+        umask(022);
+        if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
+            dup2(log_fd, STDERR_FILENO) < 0 || chdir("/") < 0)
+                _exit(126);
+        close_range(3, ~0u, 0);
+        execve(s->argv[0], (char *const *) s->argv, (char *const *) service_env);
+        dprintf(STDERR_FILENO, "ecivm-init: exec %s: %s\n", s->argv[0], strerror(errno));
+        _exit(127);
+}
+
+int service_spawn(struct service *s)
+{
+        _cleanup_close_ int log_fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+        pid_t pid;
+
+        if (log_fd < 0)
+                return -errno;
+        if (access(s->argv[0], X_OK) < 0)
+                return -errno;
+        s->log_start = lseek(log_fd, 0, SEEK_END);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0)
+                child_exec(s, log_fd);
+        s->pid = pid;
+        s->state = SVC_STARTING;
+        s->started_ms = now_ms();
+        return 0;
+}
+
+struct service *services_by_pid(struct service svc[SVC_COUNT], pid_t pid)
+{
+        for (int i = 0; i < SVC_COUNT; i++)
+                if (svc[i].pid == pid && pid > 0)
+                        return &svc[i];
+        return NULL;
+}
+
+static unsigned recent_restarts(const struct service *s, uint64_t now)
+{
+        unsigned n = 0;
+
+        for (int i = 0; i < SERVICE_MAX_RESTARTS; i++)
+                if (s->recent[i] && now < s->recent[i] + SERVICE_RESTART_WINDOW_MS)
+                        n++;
+        return n;
+}
+
+int service_exited(struct service *s, int status, uint64_t now)
+{
+        unsigned n = recent_restarts(s, now);
+
+        s->pid = 0;
+        s->last_status = status;
+        s->state = SVC_STOPPED;
+        if (n >= SERVICE_MAX_RESTARTS)
+                return -EMLINK;
+        s->recent[s->restarts % SERVICE_MAX_RESTARTS] = now;
+        s->restarts++;
+        s->state = SVC_BACKOFF;
+        s->restart_at_ms = now + (250u << n);
+        return 0;
+}
+
+pid_t reap_one(int *status)
+{
+        pid_t pid;
+
+        do
+                pid = waitpid(-1, status, WNOHANG);
+        while (pid < 0 && errno == EINTR);
+        return pid > 0 ? pid : 0;
+}
+
+static bool wait_gone(struct service svc[SVC_COUNT], struct service *s, uint64_t deadline)
+{
+        while (s->pid > 0) {
+                int status;
+                pid_t pid = reap_one(&status);
+                struct service *who = pid ? services_by_pid(svc, pid) : NULL;
+
+                if (who) {
+                        who->pid = 0;
+                        who->last_status = status;
+                        who->state = SVC_STOPPED;
+                }
+                if (pid)
+                        continue;
+                if (now_ms() >= deadline)
+                        return false;
+                sleep_ms(50);
+        }
+        return true;
+}
+
+void service_stop(struct service svc[SVC_COUNT], struct service *s, unsigned timeout_ms)
+{
+        s->state = SVC_STOPPED;
+        if (s->pid <= 0)
+                return;
+        kill(s->pid, SIGTERM);
+        if (wait_gone(svc, s, now_ms() + timeout_ms))
+                return;
+        kill(s->pid, SIGKILL);
+        wait_gone(svc, s, now_ms() + 2000);
+}
+
+int service_wait_socket(struct service *s, const char *path, unsigned timeout_ms)
+{
+        uint64_t deadline = now_ms() + timeout_ms;
+
+        while (!path_exists(path)) {
+                int status;
+
+                if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+                        s->pid = 0;
+                        s->last_status = status;
+                        s->state = SVC_STOPPED;
+                        return -ECHILD;
+                }
+                if (now_ms() >= deadline)
+                        return -ETIMEDOUT;
+                sleep_ms(20);
+        }
+        s->state = SVC_RUNNING;
+        return 0;
+}

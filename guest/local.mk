@@ -1,0 +1,32 @@
+# guest fragment
+
+# --- ecivm-agent (lead) ---
+pkglibexec_PROGRAMS += guest/ecivm-agent
+guest_ecivm_agent_SOURCES = guest/agent/agent.c guest/agent/pollset.c guest/agent/pollset.h $(WIRE_SOURCES)
+guest_ecivm_agent_CFLAGS = $(WARN_CFLAGS)
+guest_ecivm_agent_LDFLAGS = -static
+# --- end ecivm-agent ---
+
+# --- ecivm-init (guest PID 1) ---
+pkglibexec_PROGRAMS += guest/ecivm-init
+guest_ecivm_init_SOURCES = \
+	guest/init/main.c guest/init/init.h \
+	guest/init/cmdline.c guest/init/cmdline.h \
+	guest/init/control.c guest/init/control.h \
+	guest/init/daemon-json.c guest/init/daemon-json.h \
+	guest/init/log.c guest/init/log.h \
+	guest/init/loop.c \
+	guest/init/modules.c guest/init/modules.h \
+	guest/init/mounts.c guest/init/mounts.h \
+	guest/init/ping.c guest/init/ping.h \
+	guest/init/ports.c guest/init/ports.h \
+	guest/init/power.c \
+	guest/init/requests.c \
+	guest/init/services.c guest/init/services.h \
+	guest/init/switch-root.c guest/init/switch-root.h \
+	guest/init/util.c guest/init/util.h \
+	$(WIRE_SOURCES)
+# No sanitizers: a static PID 1.
+guest_ecivm_init_CFLAGS = $(WARN_CFLAGS)
+guest_ecivm_init_LDFLAGS = -static
+# --- end ecivm-init ---

@@ -1,0 +1,35 @@
+# images fragment: the guest kernel, initramfs, root image and the busybox
+# container tarball, built from Debian bookworm packages by images/build.sh
+# (see images/README.md).  Not part of `all`: run `make images`.
+#
+# images/out and images/cache (downloaded .debs, unpacked trees) live in the
+# build tree and survive `make clean` and `make distclean`; `make
+# images-clean` removes the outputs and the unpacked trees but keeps the
+# downloaded packages.
+
+EXTRA_DIST += \
+	images/build.sh \
+	images/modules.txt \
+	images/root-packages.txt \
+	images/root-drop.txt \
+	images/README.md
+
+IMAGES_OUT = $(abs_top_builddir)/images/out
+IMAGES_CACHE = $(abs_top_builddir)/images/cache
+
+.PHONY: images images-clean
+
+# build.sh is fast when nothing changed (stamps), so `images` always runs it;
+# the manifest is then written by this build's own ecivm, with the kernel
+# command line it builds.
+images: guest/ecivm-init guest/ecivm-agent vmm/ecivm
+	$(srcdir)/images/build.sh --out $(IMAGES_OUT) --cache $(IMAGES_CACHE) \
+	  --init guest/ecivm-init --agent guest/ecivm-agent
+	vmm/ecivm manifest $(IMAGES_OUT)
+
+images/out/manifest.json: guest/ecivm-init guest/ecivm-agent vmm/ecivm
+	$(MAKE) $(AM_MAKEFLAGS) images
+
+images-clean:
+	rm -rf $(IMAGES_OUT) $(IMAGES_CACHE)/trees $(IMAGES_CACHE)/resolved.txt \
+	  $(IMAGES_CACHE)/tmp.*

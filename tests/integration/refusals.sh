@@ -1,0 +1,96 @@
+#!/bin/bash
+# Refusals that need no running VM: tampered artifacts and manifests are
+# refused before QEMU starts, with the artifact and both digests named; bad
+# CLI input gets a one-line error and a non-zero exit.
+. "$(dirname "$0")/lib.sh"
+require_image
+
+# An image dir whose files are hard links to the real ones, except FILE,
+# which is a private copy the test may change.
+image_copy() {
+        local dir=$1 file=$2
+        mkdir -p "$dir"
+        for f in "$ECIVM_IMAGE_DIR"/*; do ln "$f" "$dir/" 2>/dev/null || cp "$f" "$dir/"; done
+        rm -f "$dir/$file" && cp "$ECIVM_IMAGE_DIR/$file" "$dir/$file"
+}
+
+flip_byte() { # FILE OFFSET
+        local b
+        b=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+        printf "$(printf '\\%03o' $(((b ^ 1) & 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+# refused DESCRIPTION PATTERN: ecivm up must fail, print PATTERN, start no QEMU
+refused() {
+        local d=$1 pattern=$2 out rc
+        out=$("$ECIVM" up --accel=tcg 2>&1)
+        rc=$?
+        if [ $rc -ne 0 ] && grep -qE -- "$pattern" <<<"$out" && ! pgrep -f "process=ecivm-qemu.*$T" >/dev/null &&
+                [ ! -e "$ECIVM_STATE_DIR/qemu.log" ]; then
+                ok "$d"
+        else
+                not_ok "$d (exit $rc)"
+                echo "$out" | sed 's/^/# /'
+        fi
+        "$ECIVM" down >/dev/null 2>&1
+}
+
+for art in vmlinuz:kernel initrd.img:initrd root.erofs:root; do
+        file=${art%%:*} name=${art#*:}
+        export ECIVM_IMAGE_DIR_ORIG=$ECIVM_IMAGE_DIR
+        dir="$T/img-$name"
+        image_copy "$dir" "$file"
+        size=$(stat -c %s "$dir/$file")
+        flip_byte "$dir/$file" $((size / 2))
+        ECIVM_IMAGE_DIR=$dir refused "one flipped byte in $file is refused before boot" \
+                "^ecivm: VM failed: $name: digest mismatch: expected [0-9a-f]{64} actual [0-9a-f]{64}$"
+done
+
+dir="$T/img-manifest"
+image_copy "$dir" manifest.json
+sed -i 's/"manifestVersion" : 1/"manifestVersion" : 99/' "$dir/manifest.json"
+ECIVM_IMAGE_DIR=$dir refused "unknown manifest version is refused" "manifestVersion"
+
+image_copy "$dir" manifest.json
+head -c 100 "$ECIVM_IMAGE_DIR/manifest.json" >"$dir/manifest.json"
+ECIVM_IMAGE_DIR=$dir refused "truncated manifest is refused" "manifest.json"
+
+image_copy "$dir" manifest.json
+sed -i 's/apparmor=0/apparmor=0 init=\/bin\/sh/' "$dir/manifest.json"
+ECIVM_IMAGE_DIR=$dir refused "a manifest whose cmdline differs from the one ecivm builds is refused" \
+        "cmdline: differs from the manifest"
+
+ECIVM_IMAGE_DIR="$T/nonexistent" refused "a missing image dir is refused" "manifest.json"
+
+# CLI input
+out=$("$ECIVM" up --accel=warp 2>&1); rc=$?
+if [ $rc -ne 0 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "warp" <<<"$out"; then ok "bad --accel value refused in one line"
+else not_ok "bad --accel: exit $rc: $out"; fi
+"$ECIVM" down >/dev/null 2>&1
+out=$("$ECIVM" frobnicate 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q 'unknown command "frobnicate"' <<<"$out" && ok "unknown command: exit 2" || not_ok "unknown command: exit $rc"
+out=$("$ECIVM" status --bogus 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "bogus" <<<"$out" && ok "unknown option: exit 2" || not_ok "unknown option: exit $rc"
+out=$("$ECIVMD" --cpus=abc 2>&1); rc=$?
+[ $rc -ne 0 ] && grep -q "cpus" <<<"$out" && ok "ecivmd: bad --cpus refused" || not_ok "ecivmd --cpus=abc: exit $rc"
+out=$("$ECIVM" --run-dir "$T/x" status 2>&1); rc=$?
+[ $rc -eq 2 ] && ok "global option without = refused (exit 2)" || not_ok "global option: exit $rc"
+
+# The service socket survives garbage and answers it.
+"$ECIVMD" --run-dir="$ECIVM_RUN_DIR" --state-dir="$ECIVM_STATE_DIR" --image-dir="$ECIVM_IMAGE_DIR" \
+        >"$T/ecivmd.log" 2>&1 &
+dpid=$!
+for _ in $(seq 50); do [ -S "$ECIVM_RUN_DIR/ecivmd.sock" ] && break; sleep 0.1; done
+reply=$(printf '{"v":1,"id":4,"method":"exec","params":{"cmd":"sh"}}\n' | socat -t2 - "UNIX-CONNECT:$ECIVM_RUN_DIR/ecivmd.sock")
+grep -q '"ok":false' <<<"$reply" && grep -q 'unknown method' <<<"$reply" && ok "service refuses an unknown method" ||
+        not_ok "unknown method reply: $reply"
+reply=$(printf 'not json\n' | socat -t2 - "UNIX-CONNECT:$ECIVM_RUN_DIR/ecivmd.sock")
+grep -q '"code":"invalid"' <<<"$reply" && ok "service answers malformed JSON with an error" || not_ok "garbage reply: $reply"
+head -c 100000 /dev/zero | tr '\0' 'x' | socat -t2 - "UNIX-CONNECT:$ECIVM_RUN_DIR/ecivmd.sock" >"$T/big-reply" 2>&1
+grep -q "longer than" "$T/big-reply" && ok "oversized request refused" || not_ok "oversized: $(head -c 200 "$T/big-reply")"
+check "daemon still answers after bad requests" "$ECIVM" status --json
+second=$("$ECIVMD" --run-dir="$ECIVM_RUN_DIR" --state-dir="$ECIVM_STATE_DIR" 2>&1); rc=$?
+[ $rc -ne 0 ] && grep -q "another ecivmd is running" <<<"$second" && ok "a second daemon on the same run dir is refused" ||
+        not_ok "second daemon: exit $rc: $second"
+kill "$dpid"; wait "$dpid" 2>/dev/null
+finish

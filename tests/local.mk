@@ -1,0 +1,120 @@
+# tests fragment
+# Unit tests are every TESTS entry that is not an integration test; the
+# sanitizer build runs `make check-unit`.  Integration tests boot the real VM
+# (TAP scripts, serialised by a lock in tests/integration/lib.sh).
+
+# --- integration tests (lead) ---
+INTEGRATION_TESTS = \
+	tests/integration/refusals.sh \
+	tests/integration/vm-docker.sh
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
+# The VM tests need the guest image and the binaries it is built from.
+$(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd
+
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(filter-out $(INTEGRATION_TESTS),$(TESTS))"
+.PHONY: check-unit
+# --- end integration tests ---
+
+# --- guest unit tests (ecivm-init: cmdline parser, daemon.json builder) ---
+GUEST_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/guest/init \
+	-DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
+check_PROGRAMS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json
+TESTS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json
+tests_unit_test_guest_cmdline_SOURCES = tests/unit/test-guest-cmdline.c tests/unit/guest-golden.c \
+	tests/unit/guest-golden.h guest/init/cmdline.c guest/init/cmdline.h
+tests_unit_test_guest_cmdline_CFLAGS = $(GUEST_TEST_CFLAGS)
+tests_unit_test_guest_cmdline_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_daemon_json_SOURCES = tests/unit/test-daemon-json.c tests/unit/guest-golden.c \
+	tests/unit/guest-golden.h guest/init/daemon-json.c guest/init/daemon-json.h
+tests_unit_test_daemon_json_CFLAGS = $(GUEST_TEST_CFLAGS)
+tests_unit_test_daemon_json_LDADD = $(CMOCKA_LIBS)
+EXTRA_DIST += tests/unit/golden/guest-cmdline tests/unit/golden/daemon-json
+# --- end guest unit tests ---
+
+# --- vmm unit tests ---
+# Golden-file tests of the pure builders in vmm/libecivm-core.a.
+# ECIVM_REGENERATE_GOLDEN=1 make check TESTS='tests/unit/test-cmdline' rewrites
+# the expected outputs under tests/unit/golden/ (review the diff).
+VMM_UNIT_TESTS = \
+	tests/unit/test-cmdline \
+	tests/unit/test-qemu-argv \
+	tests/unit/test-accel \
+	tests/unit/test-manifest
+check_PROGRAMS += $(VMM_UNIT_TESTS)
+TESTS += $(VMM_UNIT_TESTS)
+EXTRA_DIST += tests/unit/golden/cmdline tests/unit/golden/qemu-argv tests/unit/golden/accel \
+	tests/unit/golden/manifest
+VMM_UNIT_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CMOCKA_CFLAGS) \
+	-I$(top_srcdir)/vmm -DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
+VMM_UNIT_LDADD = vmm/libecivm-core.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+VMM_UNIT_COMMON = tests/unit/vmm-golden.c tests/unit/vmm-golden.h
+tests_unit_test_cmdline_SOURCES = tests/unit/test-cmdline.c $(VMM_UNIT_COMMON)
+tests_unit_test_cmdline_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_cmdline_LDADD = $(VMM_UNIT_LDADD)
+tests_unit_test_qemu_argv_SOURCES = tests/unit/test-qemu-argv.c $(VMM_UNIT_COMMON)
+tests_unit_test_qemu_argv_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_qemu_argv_LDADD = $(VMM_UNIT_LDADD)
+tests_unit_test_accel_SOURCES = tests/unit/test-accel.c $(VMM_UNIT_COMMON)
+tests_unit_test_accel_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_accel_LDADD = $(VMM_UNIT_LDADD)
+tests_unit_test_manifest_SOURCES = tests/unit/test-manifest.c $(VMM_UNIT_COMMON)
+tests_unit_test_manifest_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_manifest_LDADD = $(VMM_UNIT_LDADD)
+# --- end vmm unit tests ---
+
+# --- wire tests ---
+# wire/ codecs and engine (cmocka), and the wire fuzz target built without
+# libFuzzer as a corpus replay program (tests/fuzz/replay-wire.sh, TAP).
+# ECIVM_REGENERATE_GOLDEN=1 make check TESTS=tests/unit/test-wire rewrites
+# tests/unit/golden/wire/*.hex.  `make fuzz-wire [FUZZ_SECONDS=60]` builds
+# the libFuzzer flavour with clang and fuzzes a copy of the corpus kept in
+# tests/out/fuzz-wire/ (crashers go to tests/out/fuzz-wire/artifacts/).
+WIRE_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) \
+	-DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
+WIRE_TEST_LDADD = wire/libwire.a $(CMOCKA_LIBS) $(CRYPTO_LIBS)
+check_PROGRAMS += tests/unit/test-wire tests/unit/test-mux tests/fuzz/fuzz-wire
+TESTS += tests/unit/test-wire tests/unit/test-mux tests/fuzz/replay-wire.sh
+tests_unit_test_wire_SOURCES = tests/unit/test-wire.c
+tests_unit_test_wire_CFLAGS = $(WIRE_TEST_CFLAGS)
+tests_unit_test_wire_LDADD = $(WIRE_TEST_LDADD)
+tests_unit_test_mux_SOURCES = tests/unit/test-mux.c
+tests_unit_test_mux_CFLAGS = $(WIRE_TEST_CFLAGS)
+tests_unit_test_mux_LDADD = $(WIRE_TEST_LDADD)
+tests_fuzz_fuzz_wire_SOURCES = tests/fuzz/fuzz-wire.c
+tests_fuzz_fuzz_wire_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS)
+tests_fuzz_fuzz_wire_LDADD = wire/libwire.a
+EXTRA_DIST += tests/unit/golden/wire tests/fuzz/corpus/wire tests/fuzz/replay-wire.sh
+tests/fuzz/replay-wire.log: tests/fuzz/fuzz-wire$(EXEEXT)
+
+FUZZ_SECONDS = 60
+WIRE_FUZZ_DIR = tests/out/fuzz-wire
+WIRE_FUZZ_CC = clang
+fuzz-wire:
+	@if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \
+	    $(WIRE_FUZZ_CC) -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1; then \
+		echo "fuzz-wire: installing clang and its fuzzer runtime (Debian)"; \
+		apt-get install -y --no-install-recommends clang libclang-rt-14-dev || exit 1; \
+	fi
+	$(MKDIR_P) $(WIRE_FUZZ_DIR)/corpus $(WIRE_FUZZ_DIR)/artifacts
+	$(WIRE_FUZZ_CC) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -DECIVM_LIBFUZZER -I$(top_srcdir)/wire -o $(WIRE_FUZZ_DIR)/fuzz-wire \
+		$(top_srcdir)/tests/fuzz/fuzz-wire.c $(top_srcdir)/wire/wire.c $(top_srcdir)/wire/mux.c
+	cp $(top_srcdir)/tests/fuzz/corpus/wire/* $(WIRE_FUZZ_DIR)/corpus/
+	$(WIRE_FUZZ_DIR)/fuzz-wire -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(WIRE_FUZZ_DIR)/artifacts/ $(WIRE_FUZZ_DIR)/corpus
+.PHONY: fuzz-wire
+# --- end wire tests ---
+
+# --- service protocol + state machine unit test (lead) ---
+check_PROGRAMS += tests/unit/test-api-proto
+TESTS += tests/unit/test-api-proto
+tests_unit_test_api_proto_SOURCES = tests/unit/test-api-proto.c $(VMM_UNIT_COMMON)
+tests_unit_test_api_proto_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_api_proto_LDADD = $(VMM_UNIT_LDADD)
+EXTRA_DIST += tests/unit/golden/api-proto
+# --- end service protocol test ---

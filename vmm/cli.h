@@ -1,0 +1,35 @@
+/* The ecivm CLI: one file per command, sharing this context. */
+#ifndef ECIVM_VMM_CLI_H
+#define ECIVM_VMM_CLI_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+typedef struct {
+        char *run_dir;
+        char *state_dir;
+        char *image_dir;
+} EcivmCli;
+
+/* Exit codes */
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2, CLI_NOT_RUNNING = 3 };
+
+int ecivm_cli_up(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_down(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_status(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_manifest(EcivmCli *cli, int argc, char **argv);
+
+/* cli-client.c: one blocking request to ecivmd.  Returns the result, or
+ * NULL with ERROR (G_IO_ERROR_NOT_FOUND / CONNECTION_REFUSED when no daemon
+ * listens).  TIMEOUT_S 0 waits forever. */
+JsonNode *ecivm_cli_call(EcivmCli *cli, const char *method, JsonObject *params, guint timeout_s, GError **error);
+gboolean ecivm_cli_daemon_absent(const GError *error);
+/* Start ecivmd in the background for this CLI's directories. */
+gboolean ecivm_cli_spawn_daemon(EcivmCli *cli, char **extra_args, GError **error);
+
+/* Parse a command's options; prints the error and returns FALSE. */
+gboolean ecivm_cli_parse(const char *name, const char *summary, GOptionEntry *entries, int *argc, char ***argv);
+
+void ecivm_cli_print_status(JsonNode *status);
+
+#endif

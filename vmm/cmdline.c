@@ -1,0 +1,115 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "cmdline.h"
+#include "error.h"
+
+#define ALLOWED_DESC "A-Za-z0-9/_.-"
+
+void
+ecivm_cmdline_params_init(EcivmCmdlineParams *p)
+{
+        *p = (EcivmCmdlineParams){
+                .root_device = "/dev/vda",
+                .rootfstype = "erofs",
+                .data_device = "/dev/vdb",
+                .dockerd_iptables = FALSE,
+                .heartbeat_seconds = 5,
+                .probe = FALSE,
+                .quiet = TRUE,
+        };
+}
+
+static gboolean
+char_allowed(char c, gboolean allow_slash)
+{
+        if (g_ascii_isalnum(c) || c == '_' || c == '.' || c == '-')
+                return TRUE;
+        return allow_slash && c == '/';
+}
+
+/* Describes C for an error message without echoing control bytes. */
+static char *
+describe_char(char c)
+{
+        if (c == '\'')
+                return g_strdup("\"'\"");
+        if (g_ascii_isgraph(c) || c == ' ')
+                return g_strdup_printf("'%c'", c);
+        return g_strdup_printf("\\x%02x", (guchar)c);
+}
+
+static gboolean
+check_value(const char *field, const char *value, gboolean is_device, GError **error)
+{
+        if (value == NULL || value[0] == '\0') {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: must not be empty", field);
+                return FALSE;
+        }
+        for (gsize i = 0; value[i] != '\0'; i++) {
+                if (!char_allowed(value[i], is_device)) {
+                        g_autofree char *c = describe_char(value[i]);
+                        g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID,
+                                    "%s: invalid character %s at offset %" G_GSIZE_FORMAT " (allowed: %s)",
+                                    field, c, i, is_device ? ALLOWED_DESC : "A-Za-z0-9_.-");
+                        return FALSE;
+                }
+        }
+        if (is_device && value[0] != '/') {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: must be an absolute path", field);
+                return FALSE;
+        }
+        if (is_device && (strstr(value, "/../") != NULL || g_str_has_suffix(value, "/.."))) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: must not contain '..'", field);
+                return FALSE;
+        }
+        if (strlen(value) > 255) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: longer than 255 characters", field);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+char *
+ecivm_cmdline_build(const EcivmCmdlineParams *p, GError **error)
+{
+        g_return_val_if_fail(p != NULL, NULL);
+        g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+        if (!check_value("root_device", p->root_device, TRUE, error) ||
+            !check_value("rootfstype", p->rootfstype, FALSE, error) ||
+            !check_value("data_device", p->data_device, TRUE, error))
+                return NULL;
+        if (strcmp(p->root_device, p->data_device) == 0) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID,
+                            "data_device: must differ from root_device (%s)", p->root_device);
+                return NULL;
+        }
+        if (p->heartbeat_seconds < ECIVM_CMDLINE_HEARTBEAT_MIN ||
+            p->heartbeat_seconds > ECIVM_CMDLINE_HEARTBEAT_MAX) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID,
+                            "heartbeat_seconds: %u is out of range %d..%d", p->heartbeat_seconds,
+                            ECIVM_CMDLINE_HEARTBEAT_MIN, ECIVM_CMDLINE_HEARTBEAT_MAX);
+                return NULL;
+        }
+
+        g_autoptr(GString) s = g_string_new(ECIVM_CMDLINE_FIXED);
+        g_string_append_printf(s, " ecivm.root=%s ecivm.rootfstype=%s ecivm.data=%s ecivm.heartbeat=%u",
+                               p->root_device, p->rootfstype, p->data_device, p->heartbeat_seconds);
+        if (p->dockerd_iptables)
+                g_string_append(s, " ecivm.dockerd_iptables=1");
+        if (p->probe)
+                g_string_append(s, " ecivm.probe=1");
+        if (p->quiet)
+                g_string_append(s, " quiet");
+
+        /* Unreachable with the 255-byte field cap, kept as the guarantee. */
+        if (s->len > ECIVM_CMDLINE_MAX) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID,
+                            "cmdline: %" G_GSIZE_FORMAT " bytes exceeds the kernel limit of %d", s->len,
+                            ECIVM_CMDLINE_MAX);
+                return NULL;
+        }
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}

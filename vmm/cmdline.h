@@ -1,0 +1,42 @@
+/* Kernel command line builder (pure).
+ *
+ * The result always starts with the fixed, security-relevant prefix
+ * ECIVM_CMDLINE_FIXED, which nothing from the outside can alter.  Every
+ * variable value is checked against [A-Za-z0-9/_.-] (device paths must also
+ * be absolute) so no setting can smuggle in "init=", a second parameter or a
+ * quoted string.  Parameters the guest reads are in the ecivm.* namespace.
+ */
+#ifndef ECIVM_VMM_CMDLINE_H
+#define ECIVM_VMM_CMDLINE_H
+
+#include <glib.h>
+
+#define ECIVM_CMDLINE_FIXED \
+        "console=ttyS0 panic=-1 apparmor=0 lockdown=integrity module.sig_enforce=1"
+
+/* x86 COMMAND_LINE_SIZE is 2048 including the terminating NUL. */
+#define ECIVM_CMDLINE_MAX 2047
+
+#define ECIVM_CMDLINE_HEARTBEAT_MIN 1
+#define ECIVM_CMDLINE_HEARTBEAT_MAX 3600
+
+typedef struct {
+        const char *root_device;    /* "/dev/vda" */
+        const char *rootfstype;     /* "erofs" */
+        const char *data_device;    /* "/dev/vdb" */
+        gboolean dockerd_iptables;  /* adds ecivm.dockerd_iptables=1 */
+        guint heartbeat_seconds;    /* ECIVM_CMDLINE_HEARTBEAT_MIN..MAX */
+        gboolean probe;             /* adds ecivm.probe=1 (KVM probe boot) */
+        gboolean quiet;             /* adds quiet */
+} EcivmCmdlineParams;
+
+/* Fills P with the defaults the images are built for: /dev/vda, erofs,
+ * /dev/vdb, no iptables, heartbeat 5 s, no probe, quiet. */
+void ecivm_cmdline_params_init(EcivmCmdlineParams *p);
+
+/* Returns the command line (g_free), or NULL with an ECIVM_ERROR_INVALID
+ * error whose message starts with the offending field's name, e.g.
+ * "root_device: invalid character ' ' at offset 8 (allowed: A-Za-z0-9/_.-)". */
+char *ecivm_cmdline_build(const EcivmCmdlineParams *p, GError **error);
+
+#endif

@@ -1,0 +1,110 @@
+/* What the guest tells us on the control port, and the Docker port's life. */
+#define ECIVM_VM_PRIV_ALLOW
+#include <errno.h>
+
+#include "error.h"
+#include "vm-priv.h"
+
+static void replace(char **field, const char *value)
+{
+        g_free(*field);
+        *field = g_strdup(value ? value : "");
+}
+
+static void on_ready(EcivmVm *vm)
+{
+        g_autofree char *path = g_build_filename(vm->config.run_dir, "docker.sock", NULL);
+        g_autoptr(GError) error = NULL;
+
+        if (vm->state != ECIVM_VM_BOOTING)
+                return;
+        vm->docker_socket = ecivm_docker_socket_new(path, vm->config.socket_group,
+                                                    ecivm_mux_source_get_mux(vm->docker), &error);
+        if (!vm->docker_socket) {
+                ecivm_vm_fail(vm, "docker socket: %s", error->message);
+                return;
+        }
+        vm->ready_mono = g_get_monotonic_time();
+        g_clear_handle_id(&vm->timer, g_source_remove);
+        ecivm_vm_set_state(vm, ECIVM_VM_READY, vm->accel_reason);
+}
+
+static void on_event(EcivmVm *vm, const struct wire_control *c)
+{
+        const char *service = wire_control_get(c, "service");
+        const char *state = wire_control_get(c, "state");
+
+        if (g_strcmp0(service, "heartbeat") == 0) {
+                vm->last_heartbeat_mono = g_get_monotonic_time();
+                return;
+        }
+        g_message("guest: %s %s", service ? service : "?", state ? state : "?");
+        if (g_strcmp0(service, "dockerd") == 0 && g_strcmp0(state, "restarted") == 0)
+                vm->dockerd_restarts++;
+}
+
+static void on_control(gpointer user, const struct wire_control *c)
+{
+        EcivmVm *vm = user;
+
+        switch (c->verb) {
+        case WIRE_V_BOOTED:
+                vm->booted_mono = vm->booted_mono ? vm->booted_mono : g_get_monotonic_time();
+                replace(&vm->guest_kernel, wire_control_get(c, "kernel"));
+                replace(&vm->guest_boot_id, wire_control_get(c, "boot_id"));
+                break;
+        case WIRE_V_READY:
+                on_ready(vm);
+                break;
+        case WIRE_V_FAILURE:
+                replace(&vm->guest_failure, wire_control_get(c, "reason"));
+                g_warning("guest reported a failure: %s (step %s)", vm->guest_failure,
+                          wire_control_get(c, "step") ? wire_control_get(c, "step") : "?");
+                break;
+        case WIRE_V_EVENT:
+                on_event(vm, c);
+                break;
+        case WIRE_V_REPLY:
+                break;
+        default:
+                g_warning("guest sent a host-only verb %s: ignored", wire_verb_name(c->verb));
+                break;
+        }
+}
+
+static void on_control_down(gpointer user, int err)
+{
+        EcivmVm *vm = user;
+
+        /* QEMU closed its end: the exit handler reports why. */
+        if (err != -ECONNRESET)
+                g_warning("control channel: %s", g_strerror(-err));
+        (void) vm;
+}
+
+static void on_docker_down(gpointer user, int err)
+{
+        EcivmVm *vm = user;
+
+        if (err != -ECONNRESET)
+                g_warning("docker channel: %s", g_strerror(-err));
+        (void) vm;
+}
+
+const EcivmMuxCallbacks ecivm_vm_control_callbacks = {
+        .channel_down = on_control_down,
+        .control = on_control,
+};
+
+const EcivmMuxCallbacks ecivm_vm_docker_callbacks = {
+        .channel_down = on_docker_down,
+};
+
+gboolean ecivm_vm_send_control(EcivmVm *vm, guint8 verb)
+{
+        struct wire_control c = { .verb = verb, .id = ++vm->next_request };
+
+        if (!vm->control || !wire_mux_has_channel(ecivm_mux_source_get_mux(vm->control)))
+                return FALSE;
+        return wire_mux_send_control(ecivm_mux_source_get_mux(vm->control), &c) == 0;
+}

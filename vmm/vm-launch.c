@@ -1,0 +1,185 @@
+/* Spawning QEMU for a measured image, and noticing when it ends. */
+#define ECIVM_VM_PRIV_ALLOW
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "qemu-argv.h"
+#include "vm-priv.h"
+
+/* fd numbers inside QEMU */
+enum { FD_CONTROL = 3, FD_DOCKER, FD_KERNEL, FD_INITRD, FD_ROOT, FD_DATA };
+
+static char *fd_path(int fd)
+{
+        return g_strdup_printf("/proc/self/fd/%d", fd);
+}
+
+/* The data disk is created once and kept; an exclusive lock on it keeps a
+ * second VM (or a stray QEMU) from ever opening the same disk. */
+static int open_data_disk(const EcivmVm *vm, GError **error)
+{
+        g_autofree char *path = g_build_filename(vm->config.state_dir, "data.img", NULL);
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+
+        if (fd < 0 && errno == ENOENT) {
+                g_autofree char *size = g_strdup_printf("%uG", vm->config.data_disk_gib);
+                const char *argv[] = { "mkfs.ext4", "-q", "-F", "-L", "ecivm-data", "-E", "lazy_itable_init=1,nodiscard",
+                                       path, size, NULL };
+                int status;
+
+                g_message("vm: creating data disk %s (%s, sparse)", path, size);
+                if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status,
+                                  error) ||
+                    !g_spawn_check_wait_status(status, error)) {
+                        g_prefix_error(error, "data disk %s: mkfs.ext4: ", path);
+                        (void) unlink(path);
+                        return -1;
+                }
+                fd = open(path, O_RDWR | O_CLOEXEC);
+        }
+        if (fd < 0) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "data disk %s: %s", path, g_strerror(errno));
+                return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_STATE, "data disk %s is in use by another VM", path);
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+static EcivmLaunchPlan *build_plan(EcivmVm *vm, GError **error)
+{
+        g_autoptr(EcivmLaunchPlan) plan = ecivm_launch_plan_new();
+
+        plan->qemu_binary = g_strdup(vm->config.qemu_binary);
+        plan->accel = vm->accel;
+        plan->cpus = vm->config.cpus;
+        plan->memory_mib = vm->config.memory_mib;
+        plan->kernel = fd_path(FD_KERNEL);
+        plan->initrd = fd_path(FD_INITRD);
+        plan->root_image = fd_path(FD_ROOT);
+        plan->data_disk = fd_path(FD_DATA);
+        plan->cmdline = g_strdup(vm->image->cmdline);
+        plan->console_log = g_build_filename(vm->config.state_dir, "console.log", NULL);
+        ecivm_channel_set_fd(&plan->control, FD_CONTROL);
+        ecivm_channel_set_fd(&plan->docker, FD_DOCKER);
+        return g_steal_pointer(&plan);
+}
+
+static gboolean pass_dup(GSubprocessLauncher *l, int fd, int target, GError **error)
+{
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+        if (copy < 0) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "dup: %s", g_strerror(errno));
+                return FALSE;
+        }
+        g_subprocess_launcher_take_fd(l, copy, target);
+        return TRUE;
+}
+
+/* Socketpair: our end goes to a mux, the other to QEMU's chardev. */
+static gboolean attach_channel(EcivmVm *vm, GSubprocessLauncher *l, int target, EcivmMuxSource **ret,
+                               const EcivmMuxCallbacks *cb, GError **error)
+{
+        int sv[2];
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "socketpair: %s", g_strerror(errno));
+                return FALSE;
+        }
+        g_subprocess_launcher_take_fd(l, sv[1], target);
+        *ret = ecivm_mux_source_new(cb, vm);
+        wire_mux_attach_channel(ecivm_mux_source_get_mux(*ret), sv[0], TRUE);
+        return TRUE;
+}
+
+static void on_qemu_exit(GObject *source, GAsyncResult *res, gpointer user)
+{
+        GSubprocess *proc = G_SUBPROCESS(source);
+        EcivmVm *vm = user;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *how = NULL;
+
+        if (!g_subprocess_wait_finish(proc, res, &error) && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        if (proc != vm->qemu)
+                return;
+        how = g_subprocess_get_if_signaled(proc)
+                      ? g_strdup_printf("killed by signal %d", g_subprocess_get_term_sig(proc))
+                      : g_strdup_printf("exit status %d", g_subprocess_get_exit_status(proc));
+        g_clear_object(&vm->qemu);
+        ecivm_vm_release_run(vm);
+        if (vm->state == ECIVM_VM_STOPPING && !vm->guest_failure)
+                ecivm_vm_set_state(vm, ECIVM_VM_STOPPED, "powered off");
+        else if (vm->guest_failure)
+                ecivm_vm_set_state(vm, ECIVM_VM_FAILED, vm->guest_failure);
+        else {
+                g_autofree char *reason = g_strdup_printf("QEMU ended unexpectedly (%s); see %s/qemu.log", how,
+                                                          vm->config.state_dir);
+                ecivm_vm_set_state(vm, ECIVM_VM_FAILED, reason);
+        }
+}
+
+static gboolean on_boot_deadline(gpointer user)
+{
+        EcivmVm *vm = user;
+
+        vm->timer = 0;
+        ecivm_vm_fail(vm, "dockerd did not become ready within %u s (see console log)", vm->config.boot_timeout_s);
+        return G_SOURCE_REMOVE;
+}
+
+static GSubprocess *spawn(EcivmVm *vm, int data_fd, GError **error)
+{
+        g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+        g_autoptr(EcivmLaunchPlan) plan = build_plan(vm, error);
+        g_autofree char *log = g_build_filename(vm->config.state_dir, "qemu.log", NULL);
+        g_auto(GStrv) argv = NULL;
+
+        if (!plan)
+                return NULL;
+        argv = ecivm_qemu_argv_build(plan, error);
+        if (!argv)
+                return NULL;
+        if (!pass_dup(l, vm->image->kernel_fd, FD_KERNEL, error) ||
+            !pass_dup(l, vm->image->initrd_fd, FD_INITRD, error) ||
+            !pass_dup(l, vm->image->root_fd, FD_ROOT, error))
+                return NULL;
+        g_subprocess_launcher_take_fd(l, data_fd, FD_DATA);
+        if (!attach_channel(vm, l, FD_CONTROL, &vm->control, &ecivm_vm_control_callbacks, error) ||
+            !attach_channel(vm, l, FD_DOCKER, &vm->docker, &ecivm_vm_docker_callbacks, error))
+                return NULL;
+        g_subprocess_launcher_set_stdout_file_path(l, log);
+        g_subprocess_launcher_set_stderr_file_path(l, log);
+        g_autofree char *line = g_strjoinv(" ", argv);
+        g_message("vm: exec %s", line);
+        return g_subprocess_launcher_spawnv(l, (const char *const *) argv, error);
+}
+
+void ecivm_vm_launch(EcivmVm *vm)
+{
+        g_autoptr(GError) error = NULL;
+        int data_fd = open_data_disk(vm, &error);
+
+        if (data_fd < 0) {
+                ecivm_vm_fail(vm, "%s", error->message);
+                return;
+        }
+        ecivm_vm_set_state(vm, ECIVM_VM_BOOTING, vm->accel_reason);
+        vm->qemu = spawn(vm, data_fd, &error);
+        if (!vm->qemu) {
+                ecivm_vm_fail(vm, "QEMU: %s", error->message);
+                return;
+        }
+        vm->qemu_exec_mono = g_get_monotonic_time();
+        g_subprocess_wait_async(vm->qemu, NULL, on_qemu_exit, vm);
+        vm->timer = g_timeout_add_seconds(vm->config.boot_timeout_s, on_boot_deadline, vm);
+}

@@ -1,0 +1,281 @@
+#define ECIVM_VM_PRIV_ALLOW
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "vm-priv.h"
+
+void ecivm_vm_config_init_defaults(EcivmVmConfig *c)
+{
+        *c = (EcivmVmConfig) {
+                .image_dir = g_strdup(ECIVM_DATADIR "/images"),
+                .state_dir = g_strdup(ECIVM_LOCALSTATEDIR "/lib/ecivm"),
+                .run_dir = g_strdup("/run/ecivm"),
+                .qemu_binary = g_strdup(QEMU_BINARY),
+                .accel_mode = ECIVM_ACCEL_MODE_AUTO,
+                .cpus = 2,
+                .memory_mib = 1536,
+                .data_disk_gib = 16,
+                .socket_group = g_strdup("ecivm"),
+                .boot_timeout_s = 120,
+                .stop_timeout_s = 30,
+                .probe_timeout_s = 6,
+        };
+}
+
+void ecivm_vm_config_clear(EcivmVmConfig *c)
+{
+        g_clear_pointer(&c->image_dir, g_free);
+        g_clear_pointer(&c->state_dir, g_free);
+        g_clear_pointer(&c->run_dir, g_free);
+        g_clear_pointer(&c->qemu_binary, g_free);
+        g_clear_pointer(&c->socket_group, g_free);
+}
+
+EcivmVm *ecivm_vm_new(const EcivmVmConfig *config)
+{
+        EcivmVm *vm = g_new0(EcivmVm, 1);
+
+        vm->config = *config;
+        vm->config.image_dir = g_strdup(config->image_dir);
+        vm->config.state_dir = g_strdup(config->state_dir);
+        vm->config.run_dir = g_strdup(config->run_dir);
+        vm->config.qemu_binary = g_strdup(config->qemu_binary);
+        vm->config.socket_group = g_strdup(config->socket_group);
+        vm->state = ECIVM_VM_STOPPED;
+        vm->state_since = g_get_real_time();
+        return vm;
+}
+
+void ecivm_vm_free(EcivmVm *vm)
+{
+        if (!vm)
+                return;
+        if (vm->qemu)
+                g_subprocess_force_exit(vm->qemu);
+        if (vm->probe)
+                g_subprocess_force_exit(vm->probe);
+        ecivm_vm_release_run(vm);
+        g_clear_object(&vm->qemu);
+        g_clear_object(&vm->probe);
+        ecivm_vm_config_clear(&vm->config);
+        g_free(vm->reason);
+        g_free(vm->accel_reason);
+        g_free(vm->accel_override);
+        g_free(vm->guest_kernel);
+        g_free(vm->guest_boot_id);
+        g_free(vm->guest_failure);
+        g_free(vm);
+}
+
+void ecivm_vm_set_state_callback(EcivmVm *vm, EcivmVmStateFunc func, gpointer user)
+{
+        vm->state_func = func;
+        vm->state_user = user;
+}
+
+void ecivm_vm_set_state(EcivmVm *vm, EcivmVmState state, const char *reason)
+{
+        if (!ecivm_vm_state_transition_allowed(vm->state, state)) {
+                g_warning("vm: ignoring transition %s -> %s", ecivm_vm_state_name(vm->state),
+                          ecivm_vm_state_name(state));
+                return;
+        }
+        g_message("vm: %s -> %s%s%s", ecivm_vm_state_name(vm->state), ecivm_vm_state_name(state),
+                  reason ? ": " : "", reason ? reason : "");
+        vm->state = state;
+        vm->state_since = g_get_real_time();
+        g_free(vm->reason);
+        vm->reason = g_strdup(reason);
+        if (vm->state_func)
+                vm->state_func(vm, state, vm->state_user);
+}
+
+void ecivm_vm_release_run(EcivmVm *vm)
+{
+        if (vm->cancel) {
+                g_cancellable_cancel(vm->cancel);
+                g_clear_object(&vm->cancel);
+        }
+        g_clear_handle_id(&vm->timer, g_source_remove);
+        g_clear_pointer(&vm->docker_socket, ecivm_docker_socket_free);
+        g_clear_pointer(&vm->control, ecivm_mux_source_free);
+        g_clear_pointer(&vm->docker, ecivm_mux_source_free);
+        g_clear_pointer(&vm->image, ecivm_measured_image_free);
+}
+
+void ecivm_vm_fail(EcivmVm *vm, const char *fmt, ...)
+{
+        g_autofree char *reason = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        reason = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        if (vm->qemu)
+                g_subprocess_force_exit(vm->qemu);
+        if (vm->probe)
+                g_subprocess_force_exit(vm->probe);
+        ecivm_vm_release_run(vm);
+        ecivm_vm_set_state(vm, ECIVM_VM_FAILED, reason);
+}
+
+static gboolean ensure_dir(const char *path, mode_t mode, GError **error)
+{
+        if (g_mkdir_with_parents(path, mode) < 0 || chmod(path, mode) < 0) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "%s: %s", path, g_strerror(errno));
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static gboolean prepare_dirs(EcivmVm *vm, GError **error)
+{
+        return ensure_dir(vm->config.state_dir, 0700, error) && ensure_dir(vm->config.run_dir, 0755, error);
+}
+
+static gboolean measure(EcivmVm *vm, GError **error)
+{
+        EcivmCmdlineParams params;
+
+        ecivm_cmdline_params_init(&params);
+        vm->image = ecivm_measure_image(vm->config.image_dir, &params, error);
+        return vm->image != NULL;
+}
+
+gboolean ecivm_vm_start(EcivmVm *vm, const char *accel_override, GError **error)
+{
+        g_autoptr(GError) local = NULL;
+        EcivmAccelMode mode;
+
+        if (!ecivm_vm_state_can_start(vm->state)) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_STATE, "the VM is %s: stop it first",
+                            ecivm_vm_state_name(vm->state));
+                return FALSE;
+        }
+        if (accel_override && !ecivm_accel_mode_parse(accel_override, &mode, error))
+                return FALSE;
+        g_free(vm->accel_override);
+        vm->accel_override = g_strdup(accel_override);
+        g_clear_pointer(&vm->guest_failure, g_free);
+        g_clear_pointer(&vm->guest_kernel, g_free);
+        g_clear_pointer(&vm->guest_boot_id, g_free);
+        vm->booted_mono = vm->ready_mono = vm->qemu_exec_mono = 0;
+        vm->start_mono = g_get_monotonic_time();
+        vm->cancel = g_cancellable_new();
+        ecivm_vm_set_state(vm, ECIVM_VM_MEASURING, NULL);
+        if (!prepare_dirs(vm, &local) || !measure(vm, &local)) {
+                ecivm_vm_fail(vm, "%s", local->message);
+                return TRUE;
+        }
+        ecivm_vm_choose_accel_then_launch(vm);
+        return TRUE;
+}
+
+static gboolean on_stop_deadline(gpointer user)
+{
+        EcivmVm *vm = user;
+
+        vm->timer = 0;
+        g_warning("vm: guest did not power off within %u s: killing QEMU", vm->config.stop_timeout_s);
+        if (vm->qemu)
+                g_subprocess_force_exit(vm->qemu);
+        return G_SOURCE_REMOVE;
+}
+
+gboolean ecivm_vm_stop(EcivmVm *vm, GError **error)
+{
+        switch (vm->state) {
+        case ECIVM_VM_STOPPED:
+                return TRUE;
+        case ECIVM_VM_FAILED:
+                ecivm_vm_release_run(vm);
+                ecivm_vm_set_state(vm, ECIVM_VM_STOPPED, "reset after failure");
+                return TRUE;
+        case ECIVM_VM_STOPPING:
+                return TRUE;
+        case ECIVM_VM_MEASURING:
+                if (vm->probe)
+                        g_subprocess_force_exit(vm->probe);
+                ecivm_vm_release_run(vm);
+                ecivm_vm_set_state(vm, ECIVM_VM_STOPPED, "stopped before boot");
+                return TRUE;
+        default:
+                break;
+        }
+        g_clear_pointer(&vm->docker_socket, ecivm_docker_socket_free);
+        ecivm_vm_set_state(vm, ECIVM_VM_STOPPING, "stop requested");
+        g_clear_handle_id(&vm->timer, g_source_remove);
+        vm->timer = g_timeout_add_seconds(vm->config.stop_timeout_s, on_stop_deadline, vm);
+        if (!ecivm_vm_send_control(vm, WIRE_V_SHUTDOWN) && vm->qemu)
+                g_subprocess_send_signal(vm->qemu, SIGTERM);
+        return TRUE;
+}
+
+EcivmVmState ecivm_vm_get_state(const EcivmVm *vm)
+{
+        return vm->state;
+}
+
+static double secs_since(gint64 from, gint64 to)
+{
+        return from && to ? (double) (to - from) / G_USEC_PER_SEC : 0;
+}
+
+JsonNode *ecivm_vm_status_json(const EcivmVm *vm)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(GDateTime) since = g_date_time_new_from_unix_utc((gint64) (vm->state_since / G_USEC_PER_SEC));
+        g_autofree char *since_s = g_date_time_format_iso8601(since);
+        g_autofree char *sock = g_build_filename(vm->config.run_dir, "docker.sock", NULL);
+        g_autofree char *console = g_build_filename(vm->config.state_dir, "console.log", NULL);
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "state");
+        json_builder_add_string_value(b, ecivm_vm_state_name(vm->state));
+        json_builder_set_member_name(b, "since");
+        json_builder_add_string_value(b, since_s);
+        if (vm->reason) {
+                json_builder_set_member_name(b, "reason");
+                json_builder_add_string_value(b, vm->reason);
+        }
+        if (vm->accel_reason) {
+                json_builder_set_member_name(b, "accel");
+                json_builder_add_string_value(b, ecivm_accel_name(vm->accel));
+                json_builder_set_member_name(b, "accelReason");
+                json_builder_add_string_value(b, vm->accel_reason);
+        }
+        if (vm->qemu && vm->state != ECIVM_VM_STOPPED) {
+                json_builder_set_member_name(b, "qemuPid");
+                json_builder_add_string_value(b, g_subprocess_get_identifier(vm->qemu));
+        }
+        if (vm->guest_kernel) {
+                json_builder_set_member_name(b, "guestKernel");
+                json_builder_add_string_value(b, vm->guest_kernel);
+                json_builder_set_member_name(b, "guestBootId");
+                json_builder_add_string_value(b, vm->guest_boot_id);
+        }
+        if (vm->guest_failure) {
+                json_builder_set_member_name(b, "guestFailure");
+                json_builder_add_string_value(b, vm->guest_failure);
+        }
+        json_builder_set_member_name(b, "dockerSocket");
+        json_builder_add_string_value(b, vm->docker_socket ? sock : "");
+        json_builder_set_member_name(b, "consoleLog");
+        json_builder_add_string_value(b, console);
+        json_builder_set_member_name(b, "bootSeconds");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "measure");
+        json_builder_add_double_value(b, secs_since(vm->start_mono, vm->qemu_exec_mono));
+        json_builder_set_member_name(b, "toInit");
+        json_builder_add_double_value(b, secs_since(vm->start_mono, vm->booted_mono));
+        json_builder_set_member_name(b, "toReady");
+        json_builder_add_double_value(b, secs_since(vm->start_mono, vm->ready_mono));
+        json_builder_end_object(b);
+        json_builder_set_member_name(b, "dockerdRestarts");
+        json_builder_add_int_value(b, vm->dockerd_restarts);
+        json_builder_end_object(b);
+        return json_builder_get_root(b);
+}
