@@ -472,6 +472,9 @@ write_root_files() {
   printf '%s\n' 'PRETTY_NAME="ecivm guest (Debian 12 bookworm packages)"' 'NAME="ecivm guest"' \
     'ID=ecivm' 'ID_LIKE=debian' 'VERSION_ID="12"' >"$r/etc/os-release"
   ln -sfn ../proc/self/mounts "$r/etc/mtab"
+  # No Kubernetes in the VM: the CRI plugin only fails on the read-only /etc/cni.
+  mkdir -p -- "$r/etc/containerd"
+  printf '%s\n' 'version = 2' 'disabled_plugins = ["io.containerd.grpc.v1.cri"]' >"$r/etc/containerd/config.toml"
   rm -rf -- "$r/var/run"; mkdir -p -- "$r/var"; ln -s ../run "$r/var/run"
   # ca-certificates' postinst: the bundle that Go and OpenSSL read.
   if [[ -d $r/usr/share/ca-certificates ]]; then

@@ -281,6 +281,9 @@ static int write_all(int fd, const uint8_t *p, size_t len)
                                 return -ETIMEDOUT;
                         if (n < 0 && errno != EINTR)
                                 return -errno;
+                        /* a virtio port with no host reports HUP, never room */
+                        if (n > 0 && (pfd.revents & (POLLHUP | POLLERR)) && !(pfd.revents & POLLOUT))
+                                return -ENOTCONN;
                         continue;
                 }
                 p += n;

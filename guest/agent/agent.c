@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ struct agent {
         wire_mux *mux;
         int channel_up;
         int said_hello;
+        struct timespec down_at;
 };
 
 static void on_watch(void *user, int fd, short events)
@@ -64,6 +66,15 @@ static void on_channel_down(void *user, int err)
         if (err != -ECONNRESET)
                 fprintf(stderr, "ecivm-agent: docker channel reset: %s\n", strerror(-err));
         a->channel_up = 0;
+        clock_gettime(CLOCK_MONOTONIC, &a->down_at);
+}
+
+static long ms_since(const struct timespec *t)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
 static const struct wire_mux_ops agent_ops = {
@@ -75,7 +86,10 @@ static const struct wire_mux_ops agent_ops = {
 /* The port reads EOF while no host is connected, so (re)open it lazily. */
 static void try_attach(struct agent *a)
 {
-        int fd = open(PORT_LINK, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        int fd;
+
+        clock_gettime(CLOCK_MONOTONIC, &a->down_at); /* paces the next attempt */
+        fd = open(PORT_LINK, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
         if (fd < 0)
                 return;
@@ -96,11 +110,18 @@ int main(void)
         if (!a.mux)
                 return 1;
         for (;;) {
-                int n;
+                int n, wait = -1;
 
-                if (!a.channel_up)
-                        try_attach(&a);
-                n = poll(a.ps.fds, a.ps.n, a.channel_up ? -1 : REOPEN_MS);
+                /* While no host is connected the port reads EOF at once:
+                 * retry at a gentle pace instead of spinning. */
+                if (!a.channel_up) {
+                        long since = ms_since(&a.down_at);
+                        if (since >= REOPEN_MS)
+                                try_attach(&a);
+                        else
+                                wait = (int) (REOPEN_MS - since);
+                }
+                n = poll(a.ps.fds, a.ps.n, wait);
                 if (n < 0 && errno != EINTR) {
                         perror("ecivm-agent: poll");
                         return 1;

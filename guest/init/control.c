@@ -204,6 +204,8 @@ static int write_frame(struct control *c, const uint8_t *buf, size_t len, unsign
         return 0;
 }
 
+/* Not wire_send_control_fd(): its wait for room polls again at once on
+ * POLLHUP, so with no host connected it would spin forever in PID 1. */
 int control_send(struct control *c, unsigned timeout_ms)
 {
         uint8_t buf[WIRE_HEADER_SIZE + 5 + WIRE_CONTROL_MAX_BODY];

@@ -79,7 +79,7 @@ static void open_control(struct init_state *s)
         if (control_wait_host(&s->ctl, BOOTED_WAIT_MS))
                 send_booted(s);
         else
-                log_msg("control: no host connected yet; it will learn the state on HELLO");
+                log_msg("control: no host yet; BOOTED goes out when one connects");
 }
 
 static void mount_disks(struct init_state *s)
