@@ -7,8 +7,11 @@
 INTEGRATION_TESTS = \
 	tests/integration/refusals.sh \
 	tests/integration/vm-docker.sh
+if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)
+endif
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
+AM_DISTCHECK_CONFIGURE_FLAGS = --disable-vm-tests
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
