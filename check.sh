@@ -13,6 +13,9 @@ make -s -j2
 make -s images
 make -j2 check || { cat tests/test-suite.log 2>/dev/null | tail -100; exit 1; }
 
+echo "[check] protocol and mux unit tests under valgrind memcheck"
+make -s check-valgrind
+
 echo "[check] unit tests again under ASan+UBSan"
 mkdir -p build-asan
 (cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&

@@ -25,8 +25,28 @@ guest_ecivm_init_SOURCES = \
 	guest/init/services.c guest/init/services.h \
 	guest/init/switch-root.c guest/init/switch-root.h \
 	guest/init/util.c guest/init/util.h \
+	guest/init/verity.c guest/init/verity.h \
+	guest/init/evidence.c guest/init/evidence.h \
 	$(WIRE_SOURCES)
 # No sanitizers: a static PID 1.
 guest_ecivm_init_CFLAGS = $(WARN_CFLAGS)
 guest_ecivm_init_LDFLAGS = -static
 # --- end ecivm-init ---
+
+# --- ecivm-runc (ECI runtime: the guest's `runc`) ---
+# Installed in the root image as /usr/sbin/runc; the real runc is hidden at
+# /usr/libexec/ecivm/runc (images/build.sh --runc-shim).  Dynamic: GLib and
+# json-glib are in the root.  No sanitizers (it goes in the image).
+ECIVM_RUNC_CORE = \
+	guest/runc/policy.c guest/runc/policy.h \
+	guest/runc/idalloc.c guest/runc/idalloc.h
+pkglibexec_PROGRAMS += guest/ecivm-runc
+guest_ecivm_runc_SOURCES = guest/runc/main.c \
+	guest/runc/allowlist.c guest/runc/allowlist.h \
+	guest/runc/facts.c guest/runc/facts.h \
+	guest/runc/rootfs.c guest/runc/rootfs.h \
+	$(ECIVM_RUNC_CORE)
+guest_ecivm_runc_CFLAGS = $(WARN_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
+guest_ecivm_runc_LDFLAGS =
+guest_ecivm_runc_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
+# --- end ecivm-runc ---

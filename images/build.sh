@@ -16,6 +16,7 @@
 #                   /usr/libexec/ecivm/ecivm-agent (= --agent)
 #   bb.tar          busybox rootfs for `docker import` (a container, not the VM)
 #   packages.txt    "name version" of every package in vmlinuz/initrd/root
+#   root.verity     dm-verity hash tree of root.erofs (veritysetup format)
 #   build-info.env  KEY=VALUE: KERNEL_RELEASE, ROOT_FORMAT, the sha256 sums
 #
 # Packages are fetched with apt-get download (into CACHE/debs, kept) and
@@ -576,6 +577,36 @@ else
   say "root.erofs (erofs, $(mb "$OUT/root.erofs")) in $(secs_since "$t0") s"
 fi
 
+# ----------------------------------------------------- 7b. root.verity
+# dm-verity hash tree of root.erofs (sha256, 4 KiB blocks, superblock first,
+# so the tree starts at hash block 1).  Reproducible: the salt is the root
+# image's sha256 and the superblock UUID is derived from it.  The root hash
+# is kept beside the stamp; it goes to build-info.env and the cmdline.
+STEP=root.verity
+VERITY_SALT=${OUT_SHA[root.erofs]}
+h=$( { echo "root.verity $VERITY_SALT"; } | sha_str)
+if out_ok root.verity "$h" && [[ -s $STAMPS/root.verity.roothash ]]; then
+  VERITY_ROOT_HASH=$(<"$STAMPS/root.verity.roothash")
+  say "root.verity up to date"
+else
+  command -v veritysetup >/dev/null || die "veritysetup not found (install cryptsetup-bin)"
+  t0=$(now_us)
+  size=$(stat -c %s -- "$OUT/root.erofs")
+  (( size % 4096 == 0 )) || die "root.erofs is not a whole number of 4 KiB blocks ($size bytes)"
+  vuuid=$(echo "$VERITY_SALT" | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/\1-\2-\3-\4-\5/')
+  rm -f -- "$OUT/.root.verity.tmp"
+  veritysetup format --hash=sha256 --data-block-size=4096 --hash-block-size=4096 \
+    --salt="$VERITY_SALT" --uuid="$vuuid" "$OUT/root.erofs" "$OUT/.root.verity.tmp" >"$TMP/verity.log" 2>&1 ||
+    die "veritysetup format failed: $(tail -n3 "$TMP/verity.log" | tr '\n' ' ')"
+  VERITY_ROOT_HASH=$(sed -n 's/^Root hash:[[:space:]]*//p' "$TMP/verity.log")
+  [[ $VERITY_ROOT_HASH =~ ^[0-9a-f]{64}$ ]] || die "veritysetup printed no root hash"
+  chmod 0644 -- "$OUT/.root.verity.tmp"
+  out_install root.verity "$OUT/.root.verity.tmp" "$h"
+  echo "$VERITY_ROOT_HASH" >"$STAMPS/root.verity.roothash"
+  say "root.verity ($(mb "$OUT/root.verity"), root hash ${VERITY_ROOT_HASH:0:16}…) in $(secs_since "$t0") s"
+fi
+VERITY_DATA_BLOCKS=$(( $(stat -c %s -- "$OUT/root.erofs") / 4096 ))
+
 # ------------------------------------------------------------- 8. bb.tar
 # A container rootfs for `docker import`: static busybox and its applets.
 STEP=bb.tar
@@ -621,6 +652,10 @@ done
   echo "KERNEL_SHA256=${OUT_SHA[vmlinuz]}"
   echo "INITRD_SHA256=${OUT_SHA[initrd.img]}"
   echo "ROOT_SHA256=${OUT_SHA[root.erofs]}"
+  echo "VERITY_ROOT_HASH=$VERITY_ROOT_HASH"
+  echo "VERITY_SALT=$VERITY_SALT"
+  echo "VERITY_HASH_SHA256=${OUT_SHA[root.verity]}"
+  echo "VERITY_DATA_BLOCKS=$VERITY_DATA_BLOCKS"
   echo "BB_TAR_SHA256=${OUT_SHA[bb.tar]}"
   echo "BUSYBOX_VERSION=${VER[$BBPKG]}"
   echo "SOURCE_DATE_EPOCH=$EPOCH"

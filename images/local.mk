@@ -22,10 +22,16 @@ IMAGES_CACHE = $(abs_top_builddir)/images/cache
 # build.sh is fast when nothing changed (stamps), so `images` always runs it;
 # the manifest is then written by this build's own ecivm, with the kernel
 # command line it builds.
+# The image signing key is made on the first build and kept in
+# images/keys (0700; image.key 0600, never in images/out); ecivm from this
+# build tree trusts images/keys/image.pub by default.
+IMAGES_KEYS = $(abs_top_builddir)/images/keys
+
 images: guest/ecivm-init guest/ecivm-agent vmm/ecivm
 	$(srcdir)/images/build.sh --out $(IMAGES_OUT) --cache $(IMAGES_CACHE) \
 	  --init guest/ecivm-init --agent guest/ecivm-agent
-	vmm/ecivm manifest $(IMAGES_OUT)
+	vmm/ecivm keygen --if-missing --out $(IMAGES_KEYS) --name image
+	vmm/ecivm manifest --sign-key $(IMAGES_KEYS)/image.key $(IMAGES_OUT)
 
 images/out/manifest.json: guest/ecivm-init guest/ecivm-agent vmm/ecivm
 	$(MAKE) $(AM_MAKEFLAGS) images

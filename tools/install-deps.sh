@@ -8,8 +8,9 @@ packages=(
         build-essential autoconf automake pkg-config
         libglib2.0-dev libjson-glib-dev libvirt-dev uuid-dev libcmocka-dev libssl-dev
         qemu-system-x86 qemu-utils
+        libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu
         erofs-utils cryptsetup-bin kmod e2fsprogs cpio
-        docker.io socat python3 util-linux
+        docker.io socat python3 util-linux valgrind bc
 )
 
 missing=()

@@ -1,7 +1,9 @@
 #include "api-proto.h"
+#include "attest.h"
 #include "error.h"
 
-static const char *const methods[] = { "ping", "status", "start", "stop", NULL };
+static const char *const methods[] = { "ping", "status", "start", "stop", "restart", "subscribe", "logs",
+                                       "settings-show", "settings-set", "settings-reset", "attest", NULL };
 
 void ecivm_api_request_free(EcivmApiRequest *r)
 {
@@ -102,6 +104,9 @@ EcivmApiRequest *ecivm_api_request_parse(const char *line, gsize len, gint64 *re
                 invalid(error, "params: expected an object");
                 return NULL;
         }
+        if (params && g_str_equal(json_node_get_string(method), "attest") &&
+            !ecivm_attest_params_check(json_node_get_object(params), error))
+                return NULL;
         r = g_new0(EcivmApiRequest, 1);
         r->id = id;
         r->method = g_strdup(json_node_get_string(method));

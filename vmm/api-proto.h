@@ -6,7 +6,14 @@
  * Reply (same id):
  *   {"v":1,"id":7,"ok":true,"result":{...}}
  *   {"v":1,"id":7,"ok":false,"error":{"code":"state","message":"..."}}
- * Methods (closed set): ping, status, start {accel?, wait?}, stop {wait?}.
+ * Methods (closed set): ping, status, start {accel?, wait?}, stop {wait?},
+ * restart {wait?}, subscribe, logs {source?, lines?, follow?}, settings-show,
+ * settings-set {key, value}, settings-reset {key?} (vm-settings.h), attest
+ * {nonce?} (attest.h: replies {document, publicKey, keyId} once the guest answered).  Logs
+ * replies {"source":…,"lines":[…]}; with follow, new lines arrive as
+ *   {"v":1,"event":"log","source":"guest","line":"..."}  After subscribe's reply the connection also
+ * carries events, one per line, without an id:
+ *   {"v":1,"event":"state","state":"ready","reason":"...","since":"..."}
  * Error codes: invalid (malformed request), unknown-method, state, refused,
  * io, internal.  JSON is json-glib's; nothing is parsed by hand.
  */

@@ -12,6 +12,8 @@
 #include "api-server.h"
 #include "docker-socket.h"
 #include "error.h"
+#include "vm-settings.h"
+#include "logs.h"
 
 #define MAX_CLIENTS 128
 #define MAX_PENDING_OUT (1024 * 1024)
@@ -23,11 +25,17 @@ typedef struct {
         GString *in;
         GString *out;
         gboolean closing; /* close once OUT is flushed */
+        gboolean subscribed;
+        char *follow_path; /* logs --follow */
+        char *follow_source;
+        goffset follow_offset;
+        guint follow_timer;
 } Client;
 
 typedef struct {
         Client *client;
         gint64 id;
+        guint attest; /* in attests: the VM's handle of the pending attestation */
 } Waiter;
 
 struct _EcivmApiServer {
@@ -37,6 +45,7 @@ struct _EcivmApiServer {
         guint watch;
         GPtrArray *clients; /* Client * */
         GPtrArray *waiters; /* Waiter * */
+        GPtrArray *attests; /* Waiter *: attest replies deferred until the guest answers */
         gboolean exit_when_stopped;
 };
 
@@ -51,7 +60,17 @@ static void client_free(Client *c)
                 if (w->client == c)
                         g_ptr_array_remove_index(s->waiters, i - 1);
         }
+        for (guint i = s->attests->len; i > 0; i--) {
+                Waiter *w = g_ptr_array_index(s->attests, i - 1);
+                if (w->client == c) {
+                        ecivm_vm_attest_abandon(s->vm, w->attest);
+                        g_ptr_array_remove_index(s->attests, i - 1);
+                }
+        }
         g_clear_handle_id(&c->watch, g_source_remove);
+        g_clear_handle_id(&c->follow_timer, g_source_remove);
+        g_free(c->follow_path);
+        g_free(c->follow_source);
         close(c->fd);
         g_string_free(c->in, TRUE);
         g_string_free(c->out, TRUE);
@@ -116,6 +135,111 @@ static gboolean param_string(JsonObject *params, const char *name, const char **
         return TRUE;
 }
 
+static char *log_event(const char *source, const char *line)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+        g_autofree char *text = NULL;
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "v");
+        json_builder_add_int_value(b, ECIVM_API_VERSION);
+        json_builder_set_member_name(b, "event");
+        json_builder_add_string_value(b, "log");
+        json_builder_set_member_name(b, "source");
+        json_builder_add_string_value(b, source);
+        json_builder_set_member_name(b, "line");
+        json_builder_add_string_value(b, line);
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        text = json_to_string(root, FALSE);
+        return g_strconcat(text, "\n", NULL);
+}
+
+static gboolean on_follow_tick(gpointer user)
+{
+        Client *c = user;
+        g_auto(GStrv) lines = ecivm_logs_read_new(c->follow_path, &c->follow_offset);
+
+        for (guint i = 0; lines[i] && !c->closing; i++)
+                client_send(c, log_event(c->follow_source, lines[i]));
+        return G_SOURCE_CONTINUE;
+}
+
+static gboolean reply_logs(Client *c, EcivmApiRequest *r, GError **error)
+{
+        const char *source = NULL;
+        JsonNode *n = json_object_get_member(r->params, "lines");
+        gint64 want = 100;
+        g_autofree char *path = NULL;
+        g_auto(GStrv) lines = NULL;
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) result = NULL;
+        goffset end;
+
+        if (!param_string(r->params, "source", &source, error))
+                return FALSE;
+        if (n && (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+                  json_node_get_int(n) < 0 || json_node_get_int(n) > ECIVM_LOGS_MAX_LINES)) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "params.lines: expected 0..%d",
+                            ECIVM_LOGS_MAX_LINES);
+                return FALSE;
+        }
+        if (n)
+                want = json_node_get_int(n);
+        source = source ? source : "console";
+        path = ecivm_logs_path(ecivm_vm_get_state_dir(c->server->vm), source, error);
+        if (!path || !(lines = ecivm_logs_tail(path, (guint) want, &end, error)))
+                return FALSE;
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "source");
+        json_builder_add_string_value(b, source);
+        json_builder_set_member_name(b, "lines");
+        json_builder_begin_array(b);
+        for (guint i = 0; lines[i]; i++)
+                json_builder_add_string_value(b, lines[i]);
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        result = json_builder_get_root(b);
+        client_send(c, ecivm_api_reply_ok(r->id, result));
+        if (param_bool(r->params, "follow") && !c->follow_timer) {
+                c->follow_path = g_steal_pointer(&path);
+                c->follow_source = g_strdup(source);
+                c->follow_offset = end;
+                c->follow_timer = g_timeout_add(250, on_follow_tick, c);
+        }
+        return TRUE;
+}
+
+static void on_attested(EcivmVm *vm, JsonNode *result, const GError *error, gpointer user)
+{
+        Waiter *w = user;
+        EcivmApiServer *s = w->client->server;
+
+        if (result)
+                client_send(w->client, ecivm_api_reply_ok(w->id, result));
+        else
+                client_send(w->client, ecivm_api_reply_error(w->id, ecivm_api_error_code(error), error->message));
+        g_ptr_array_remove(s->attests, w);
+}
+
+/* The reply waits for the guest's evidence (vm-attest.c). */
+static gboolean start_attest(Client *c, EcivmApiRequest *r, GError **error)
+{
+        const char *nonce = NULL;
+        Waiter *w = g_new0(Waiter, 1);
+
+        w->client = c;
+        w->id = r->id;
+        if (!param_string(r->params, "nonce", &nonce, error) ||
+            !(w->attest = ecivm_vm_attest(c->server->vm, nonce, on_attested, w, error))) {
+                g_free(w);
+                return FALSE;
+        }
+        g_ptr_array_add(c->server->attests, w);
+        return TRUE;
+}
+
 static gboolean dispatch(Client *c, EcivmApiRequest *r, GError **error)
 {
         EcivmVm *vm = c->server->vm;
@@ -129,8 +253,25 @@ static gboolean dispatch(Client *c, EcivmApiRequest *r, GError **error)
                 reply_status(c, r->id);
                 return TRUE;
         }
+        if (g_str_equal(r->method, "logs"))
+                return reply_logs(c, r, error);
+        if (g_str_equal(r->method, "attest"))
+                return start_attest(c, r, error);
+        if (g_str_has_prefix(r->method, "settings-")) {
+                g_autoptr(JsonNode) result = ecivm_vm_settings_call(vm, r->method, r->params, error);
+                if (result)
+                        client_send(c, ecivm_api_reply_ok(r->id, result));
+                return result != NULL;
+        }
         if (g_str_equal(r->method, "start")) {
                 if (!param_string(r->params, "accel", &accel, error) || !ecivm_vm_start(vm, accel, error))
+                        return FALSE;
+        } else if (g_str_equal(r->method, "subscribe")) {
+                c->subscribed = TRUE;
+                reply_status(c, r->id);
+                return TRUE;
+        } else if (g_str_equal(r->method, "restart")) {
+                if (!ecivm_vm_restart(vm, error))
                         return FALSE;
         } else if (!ecivm_vm_stop(vm, error)) {
                 return FALSE;
@@ -262,6 +403,7 @@ EcivmApiServer *ecivm_api_server_new(EcivmVm *vm, const char *path, const char *
         s->fd = fd;
         s->clients = g_ptr_array_new_with_free_func((GDestroyNotify) client_free);
         s->waiters = g_ptr_array_new_with_free_func(g_free);
+        s->attests = g_ptr_array_new_with_free_func(g_free);
         s->watch = g_unix_fd_add(fd, G_IO_IN, on_accept, s);
         return s;
 }
@@ -271,11 +413,41 @@ void ecivm_api_server_set_exit_when_stopped(EcivmApiServer *s, gboolean exit_whe
         s->exit_when_stopped = exit_when_stopped;
 }
 
+static void send_event(EcivmApiServer *s)
+{
+        g_autoptr(JsonNode) status = ecivm_vm_status_json(s->vm);
+        JsonObject *o = json_node_get_object(status);
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+        g_autofree char *text = NULL;
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "v");
+        json_builder_add_int_value(b, ECIVM_API_VERSION);
+        json_builder_set_member_name(b, "event");
+        json_builder_add_string_value(b, "state");
+        for (const char *const *k = (const char *const[]) { "state", "reason", "since", NULL }; *k; k++) {
+                if (!json_object_has_member(o, *k))
+                        continue;
+                json_builder_set_member_name(b, *k);
+                json_builder_add_string_value(b, json_object_get_string_member(o, *k));
+        }
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        text = json_to_string(root, FALSE);
+        for (guint i = 0; i < s->clients->len; i++) {
+                Client *c = g_ptr_array_index(s->clients, i);
+                if (c->subscribed && !c->closing)
+                        client_send(c, g_strconcat(text, "\n", NULL));
+        }
+}
+
 void ecivm_api_server_notify_state(EcivmApiServer *s)
 {
         EcivmVmState state = ecivm_vm_get_state(s->vm);
 
-        if (!ecivm_vm_state_is_settled(state))
+        send_event(s);
+        if (!ecivm_vm_state_is_settled(state) || (state == ECIVM_VM_STOPPED && ecivm_vm_is_restarting(s->vm)))
                 return;
         while (s->waiters->len > 0) {
                 Waiter *w = g_ptr_array_index(s->waiters, 0);
@@ -308,7 +480,8 @@ void ecivm_api_server_free(EcivmApiServer *s)
         close(s->fd);
         (void) unlink(s->path);
         g_ptr_array_unref(s->waiters);
-        g_ptr_array_unref(s->clients);
+        g_ptr_array_unref(s->clients); /* abandons their pending attestations */
+        g_ptr_array_unref(s->attests);
         g_free(s->path);
         g_free(s);
 }

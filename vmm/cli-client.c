@@ -132,6 +132,10 @@ gboolean ecivm_cli_spawn_daemon(EcivmCli *cli, char **extra_args, GError **error
         g_ptr_array_add(argv, g_strdup_printf("--run-dir=%s", cli->run_dir));
         g_ptr_array_add(argv, g_strdup_printf("--state-dir=%s", cli->state_dir));
         g_ptr_array_add(argv, g_strdup_printf("--image-dir=%s", cli->image_dir));
+        if (cli->trusted_key)
+                g_ptr_array_add(argv, g_strdup_printf("--trusted-key=%s", cli->trusted_key));
+        if (cli->admin_settings)
+                g_ptr_array_add(argv, g_strdup_printf("--admin-settings=%s", cli->admin_settings));
         g_ptr_array_add(argv, g_strdup("--exit-when-stopped"));
         for (char **a = extra_args; a && *a; a++)
                 g_ptr_array_add(argv, g_strdup(*a));

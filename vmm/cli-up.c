@@ -34,6 +34,7 @@ int ecivm_cli_up(EcivmCli *cli, int argc, char **argv)
         g_autoptr(GError) error = NULL;
         g_autoptr(JsonNode) status = NULL;
         g_autoptr(JsonObject) params = json_object_new();
+        gboolean spawned = FALSE;
 
         if (!ecivm_cli_parse("up", "Start the VM and wait until dockerd is ready", entries, &argc, &argv))
                 return CLI_USAGE;
@@ -52,6 +53,7 @@ int ecivm_cli_up(EcivmCli *cli, int argc, char **argv)
                         fprintf(stderr, "ecivm: %s\n", error->message);
                         return CLI_FAILED;
                 }
+                spawned = TRUE;
         } else if (!status) {
                 fprintf(stderr, "ecivm: %s\n", error->message);
                 return CLI_FAILED;
@@ -66,6 +68,8 @@ int ecivm_cli_up(EcivmCli *cli, int argc, char **argv)
         status = ecivm_cli_call(cli, "start", params, 0, &error);
         if (!status) {
                 fprintf(stderr, "ecivm: %s\n", error->message);
+                if (spawned) /* a daemon started for a refused request must not linger */
+                        json_node_unref(ecivm_cli_call(cli, "stop", NULL, 10, NULL));
                 return CLI_FAILED;
         }
         if (!is_state(status, "ready")) {

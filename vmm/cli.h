@@ -9,6 +9,8 @@ typedef struct {
         char *run_dir;
         char *state_dir;
         char *image_dir;
+        char *trusted_key; /* passed to ecivmd as --trusted-key; NULL: its default */
+        char *admin_settings; /* passed to ecivmd as --admin-settings; NULL: its default */
 } EcivmCli;
 
 /* Exit codes */
@@ -17,7 +19,15 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2, CLI_NOT_RUNNING = 3 };
 int ecivm_cli_up(EcivmCli *cli, int argc, char **argv);
 int ecivm_cli_down(EcivmCli *cli, int argc, char **argv);
 int ecivm_cli_status(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_restart(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_events(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_logs(EcivmCli *cli, int argc, char **argv);
 int ecivm_cli_manifest(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_settings(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_keygen(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_attest(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_verify(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_export_libvirt(EcivmCli *cli, int argc, char **argv);
 
 /* cli-client.c: one blocking request to ecivmd.  Returns the result, or
  * NULL with ERROR (G_IO_ERROR_NOT_FOUND / CONNECTION_REFUSED when no daemon

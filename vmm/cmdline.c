@@ -18,6 +18,7 @@ ecivm_cmdline_params_init(EcivmCmdlineParams *p)
                 .heartbeat_seconds = 5,
                 .probe = FALSE,
                 .quiet = TRUE,
+                .verity_hash_device = "/dev/vdc",
         };
 }
 
@@ -71,6 +72,40 @@ check_value(const char *field, const char *value, gboolean is_device, GError **e
         return TRUE;
 }
 
+static gboolean
+check_hex64(const char *field, const char *value, GError **error)
+{
+        gsize n = value != NULL ? strlen(value) : 0;
+
+        if (n != 64 || strspn(value, "0123456789abcdef") != n) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: expected 64 lowercase hex digits", field);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static gboolean
+check_verity(const EcivmCmdlineParams *p, GError **error)
+{
+        if (p->verity_root_hash == NULL && p->verity_salt == NULL && p->verity_data_blocks == 0)
+                return TRUE;
+        if (!check_hex64("verity_root_hash", p->verity_root_hash, error) ||
+            !check_hex64("verity_salt", p->verity_salt, error) ||
+            !check_value("verity_hash_device", p->verity_hash_device, TRUE, error))
+                return FALSE;
+        if (strcmp(p->verity_hash_device, p->root_device) == 0 ||
+            strcmp(p->verity_hash_device, p->data_device) == 0) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID,
+                            "verity_hash_device: must differ from root_device and data_device");
+                return FALSE;
+        }
+        if (p->verity_data_blocks == 0) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "verity_data_blocks: must not be 0");
+                return FALSE;
+        }
+        return TRUE;
+}
+
 char *
 ecivm_cmdline_build(const EcivmCmdlineParams *p, GError **error)
 {
@@ -93,10 +128,18 @@ ecivm_cmdline_build(const EcivmCmdlineParams *p, GError **error)
                             ECIVM_CMDLINE_HEARTBEAT_MIN, ECIVM_CMDLINE_HEARTBEAT_MAX);
                 return NULL;
         }
+        if (!check_verity(p, error))
+                return NULL;
 
         g_autoptr(GString) s = g_string_new(ECIVM_CMDLINE_FIXED);
         g_string_append_printf(s, " ecivm.root=%s ecivm.rootfstype=%s ecivm.data=%s ecivm.heartbeat=%u",
                                p->root_device, p->rootfstype, p->data_device, p->heartbeat_seconds);
+        if (p->verity_root_hash != NULL)
+                g_string_append_printf(s,
+                                       " ecivm.verity=%s ecivm.verity_salt=%s ecivm.verity_hash=%s"
+                                       " ecivm.verity_blocks=%" G_GUINT64_FORMAT,
+                                       p->verity_root_hash, p->verity_salt, p->verity_hash_device,
+                                       p->verity_data_blocks);
         if (p->dockerd_iptables)
                 g_string_append(s, " ecivm.dockerd_iptables=1");
         if (p->probe)

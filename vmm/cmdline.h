@@ -28,10 +28,19 @@ typedef struct {
         guint heartbeat_seconds;    /* ECIVM_CMDLINE_HEARTBEAT_MIN..MAX */
         gboolean probe;             /* adds ecivm.probe=1 (KVM probe boot) */
         gboolean quiet;             /* adds quiet */
+        /* dm-verity root (all or none): adds ecivm.verity=<root hash>
+         * ecivm.verity_salt=<salt> ecivm.verity_hash=<device>
+         * ecivm.verity_blocks=<data blocks>; hash and salt are 64 lowercase
+         * hex digits, the hash device differs from root and data. */
+        const char *verity_root_hash;
+        const char *verity_salt;
+        const char *verity_hash_device; /* "/dev/vdc" */
+        guint64 verity_data_blocks;
 } EcivmCmdlineParams;
 
 /* Fills P with the defaults the images are built for: /dev/vda, erofs,
- * /dev/vdb, no iptables, heartbeat 5 s, no probe, quiet. */
+ * /dev/vdb, no iptables, heartbeat 5 s, no probe, quiet, verity hash device
+ * /dev/vdc but no verity values (the manifest has them). */
 void ecivm_cmdline_params_init(EcivmCmdlineParams *p);
 
 /* Returns the command line (g_free), or NULL with an ECIVM_ERROR_INVALID

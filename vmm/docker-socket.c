@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "docker-proxy.h"
 #include "docker-socket.h"
 #include "error.h"
 
@@ -16,6 +17,7 @@ struct _EcivmDockerSocket {
         int fd;
         guint watch;
         wire_mux *mux;
+        EcivmDockerProxy *proxy; /* every request passes the API filter */
 };
 
 int ecivm_unix_listen(const char *path, mode_t mode, const char *group, GError **error)
@@ -62,10 +64,9 @@ static gboolean on_incoming(gint fd, GIOCondition cond, gpointer user)
                                 g_warning("docker socket: accept: %s", g_strerror(errno));
                         break;
                 }
-                /* the mux closes C itself when it cannot take the stream */
-                int64_t id = wire_mux_open_stream(s->mux, c);
-                if (id < 0)
-                        g_debug("docker socket: refused a connection: %s", g_strerror((int) -id));
+                /* the proxy closes C itself when the mux cannot take the stream */
+                if (!ecivm_docker_proxy_add(s->proxy, c))
+                        g_debug("docker socket: refused a connection");
         }
         return G_SOURCE_CONTINUE;
 }
@@ -81,6 +82,7 @@ EcivmDockerSocket *ecivm_docker_socket_new(const char *path, const char *group, 
         s->path = g_strdup(path);
         s->fd = fd;
         s->mux = mux;
+        s->proxy = ecivm_docker_proxy_new(mux, &(EcivmApiPolicy){ .eci = TRUE });
         s->watch = g_unix_fd_add(fd, G_IO_IN, on_incoming, s);
         return s;
 }
@@ -92,6 +94,16 @@ void ecivm_docker_socket_free(EcivmDockerSocket *s)
         g_source_remove(s->watch);
         close(s->fd);
         (void) unlink(s->path);
+        ecivm_docker_proxy_free(s->proxy);
         g_free(s->path);
         g_free(s);
+}
+
+void ecivm_docker_socket_set_policy(EcivmDockerSocket *s, const EcivmApiPolicy *policy)
+{
+        /* open connections are dropped: set it before clients come */
+        EcivmDockerProxy *old = s->proxy;
+
+        s->proxy = ecivm_docker_proxy_new(s->mux, policy);
+        ecivm_docker_proxy_free(old);
 }

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "api-filter.h"
 #include "mux.h"
 
 typedef struct _EcivmDockerSocket EcivmDockerSocket;
@@ -12,6 +13,8 @@ typedef struct _EcivmDockerSocket EcivmDockerSocket;
 /* Binds PATH (mode 0660, group GROUP if it exists, else 0600 root). */
 EcivmDockerSocket *ecivm_docker_socket_new(const char *path, const char *group, wire_mux *mux, GError **error);
 void ecivm_docker_socket_free(EcivmDockerSocket *s); /* unlinks PATH */
+/* The Engine API filter's policy (default: ECI on, no allow-list). */
+void ecivm_docker_socket_set_policy(EcivmDockerSocket *s, const EcivmApiPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EcivmDockerSocket, ecivm_docker_socket_free)
 
 /* Bind a listening unix socket with MODE and GROUP (shared with the API socket). */

@@ -12,15 +12,24 @@ static const struct {
         { "up", ecivm_cli_up, "start the VM (and ecivmd if needed); wait for dockerd" },
         { "down", ecivm_cli_down, "stop the VM cleanly" },
         { "status", ecivm_cli_status, "show the VM's state" },
-        { "manifest", ecivm_cli_manifest, "write an image directory's manifest.json" },
+        { "restart", ecivm_cli_restart, "stop the VM cleanly and boot it again" },
+        { "events", ecivm_cli_events, "follow state changes (JSON lines)" },
+        { "logs", ecivm_cli_logs, "show the console, guest service or daemon log (-f follows)" },
+        { "settings", ecivm_cli_settings, "show, set or reset settings (admin-locked keys are refused)" },
+        { "manifest", ecivm_cli_manifest, "write (and sign) an image directory's manifest.json" },
+        { "keygen", ecivm_cli_keygen, "generate an Ed25519 key pair (image or attestation key)" },
+        { "attest", ecivm_cli_attest, "get a signed attestation document for the running VM" },
+        { "verify", ecivm_cli_verify, "verify an attestation document offline" },
+        { "export-libvirt", ecivm_cli_export_libvirt, "print the libvirt domain XML of the measured VM" },
 };
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: ecivm [--run-dir DIR] [--state-dir DIR] [--image-dir DIR] COMMAND [ARGS]\n\ncommands:\n");
+        fprintf(f, "usage: ecivm [--run-dir=DIR] [--state-dir=DIR] [--image-dir=DIR] [--trusted-key=FILE] [--admin-settings=FILE] COMMAND "
+                   "[ARGS]\n\ncommands:\n");
         for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
                 fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-        fprintf(f, "\nenvironment: ECIVM_RUN_DIR, ECIVM_STATE_DIR, ECIVM_IMAGE_DIR\n");
+        fprintf(f, "\nenvironment: ECIVM_RUN_DIR, ECIVM_STATE_DIR, ECIVM_IMAGE_DIR, ECIVM_TRUSTED_KEY, ECIVM_ADMIN_SETTINGS\n");
 }
 
 gboolean ecivm_cli_parse(const char *name, const char *summary, GOptionEntry *entries, int *argc, char ***argv)
@@ -57,6 +66,19 @@ static char *default_image_dir(void)
         return g_strdup(ECIVM_DATADIR "/images");
 }
 
+/* The image key of a build tree (images/keys/image.pub beside the binary's
+ * images/out), else none: ecivmd then uses its default directory. */
+static char *default_trusted_key(void)
+{
+        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+        g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+        g_autofree char *key = dir ? g_build_filename(dir, "..", "images", "keys", "image.pub", NULL) : NULL;
+
+        if (key && g_file_test(key, G_FILE_TEST_EXISTS))
+                return g_canonicalize_filename(key, NULL);
+        return NULL;
+}
+
 static char *pick(char *flag, const char *env, char *fallback)
 {
         if (flag) {
@@ -72,7 +94,8 @@ static char *pick(char *flag, const char *env, char *fallback)
 
 int main(int argc, char **argv)
 {
-        g_autofree char *run_dir = NULL, *state_dir = NULL, *image_dir = NULL;
+        g_autofree char *run_dir = NULL, *state_dir = NULL, *image_dir = NULL, *trusted_key = NULL;
+        g_autofree char *admin_settings = NULL;
         EcivmCli cli;
         int i = 1;
 
@@ -80,6 +103,8 @@ int main(int argc, char **argv)
                 char **slot = g_str_has_prefix(argv[i], "--run-dir=")     ? &run_dir
                               : g_str_has_prefix(argv[i], "--state-dir=") ? &state_dir
                               : g_str_has_prefix(argv[i], "--image-dir=") ? &image_dir
+                              : g_str_has_prefix(argv[i], "--trusted-key=") ? &trusted_key
+                              : g_str_has_prefix(argv[i], "--admin-settings=") ? &admin_settings
                                                                            : NULL;
                 if (g_str_equal(argv[i], "--help") || g_str_equal(argv[i], "-h")) {
                         usage(stdout);
@@ -100,12 +125,16 @@ int main(int argc, char **argv)
         cli.run_dir = pick(run_dir, "ECIVM_RUN_DIR", g_strdup("/run/ecivm"));
         cli.state_dir = pick(state_dir, "ECIVM_STATE_DIR", g_strdup(ECIVM_LOCALSTATEDIR "/lib/ecivm"));
         cli.image_dir = pick(image_dir, "ECIVM_IMAGE_DIR", default_image_dir());
+        cli.trusted_key = pick(trusted_key, "ECIVM_TRUSTED_KEY", default_trusted_key());
+        cli.admin_settings = pick(admin_settings, "ECIVM_ADMIN_SETTINGS", NULL);
         for (size_t c = 0; c < G_N_ELEMENTS(commands); c++) {
                 if (g_str_equal(argv[i], commands[c].name)) {
                         int r = commands[c].run(&cli, argc - i, argv + i);
                         g_free(cli.run_dir);
                         g_free(cli.state_dir);
                         g_free(cli.image_dir);
+                        g_free(cli.trusted_key);
+                        g_free(cli.admin_settings);
                         return r;
                 }
         }

@@ -11,8 +11,11 @@
 #include <glib-unix.h>
 
 #include "api-server.h"
+#include "backend-libvirt.h"
 #include "error.h"
+#include "host-perms.h"
 #include "vm.h"
+#include "vm-settings.h"
 
 typedef struct {
         GMainLoop *loop;
@@ -29,7 +32,8 @@ static void on_state(EcivmVm *vm, EcivmVmState state, gpointer user)
         if (d->api)
                 ecivm_api_server_notify_state(d->api);
         if ((d->quitting && state == ECIVM_VM_FAILED) ||
-            ((d->quitting || d->exit_when_stopped) && state == ECIVM_VM_STOPPED))
+            (d->quitting && state == ECIVM_VM_STOPPED) ||
+            (d->exit_when_stopped && state == ECIVM_VM_STOPPED && !ecivm_vm_is_restarting(vm)))
                 g_main_loop_quit(d->loop);
 }
 
@@ -67,7 +71,9 @@ static gboolean take_lock(const char *run_dir, GError **error)
 }
 
 typedef struct {
-        char *image_dir, *state_dir, *run_dir, *accel, *group, *qemu;
+        char *image_dir, *state_dir, *run_dir, *accel, *group, *qemu, *backend, *libvirt_uri, *attest_key;
+        char **trusted_keys;
+        char *admin_settings;
         int cpus, memory, disk_gib, boot_timeout;
         gboolean start, exit_when_stopped;
 } Options;
@@ -85,6 +91,16 @@ static gboolean parse_options(int argc, char **argv, Options *o, GError **error)
                 { "boot-timeout", 0, 0, G_OPTION_ARG_INT, &o->boot_timeout, "Seconds to dockerd ready", "S" },
                 { "socket-group", 0, 0, G_OPTION_ARG_STRING, &o->group, "Group for the sockets", "GROUP" },
                 { "qemu", 0, 0, G_OPTION_ARG_FILENAME, &o->qemu, "QEMU binary", "PATH" },
+                { "backend", 0, 0, G_OPTION_ARG_STRING, &o->backend, "qemu (spawn QEMU) or libvirt", "NAME" },
+                { "libvirt-uri", 0, 0, G_OPTION_ARG_STRING, &o->libvirt_uri,
+                  "libvirt connection for --backend=libvirt (default " ECIVM_LIBVIRT_DEFAULT_URI ")", "URI" },
+                { "admin-settings", 0, 0, G_OPTION_ARG_FILENAME, &o->admin_settings,
+                  "Admin settings file (default " ECIVM_ADMIN_SETTINGS_DEFAULT ")", "FILE" },
+                { "trusted-key", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->trusted_keys,
+                  "Public key trusted to sign manifests (repeatable; default: *.pub in "
+                  ECIVM_SYSCONFDIR "/ecivm/trusted-keys)", "FILE" },
+                { "attest-key", 0, 0, G_OPTION_ARG_FILENAME, &o->attest_key,
+                  "Ed25519 attestation private key (default: STATE/attest.key, generated on first use)", "FILE" },
                 { "start", 0, 0, G_OPTION_ARG_NONE, &o->start, "Start the VM at once", NULL },
                 { "exit-when-stopped", 0, 0, G_OPTION_ARG_NONE, &o->exit_when_stopped,
                   "Exit once the VM is stopped (set when the CLI starts the daemon)", NULL },
@@ -114,7 +130,20 @@ static gboolean apply_options(const Options *o, EcivmVmConfig *c, GError **error
         SET_STR(run_dir, o->run_dir);
         SET_STR(socket_group, o->group);
         SET_STR(qemu_binary, o->qemu);
+        SET_STR(attest_key, o->attest_key);
+        if (o->backend && !g_str_equal(o->backend, "qemu") && !g_str_equal(o->backend, "libvirt")) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "--backend: expected qemu or libvirt");
+                return FALSE;
+        }
+        if (g_strcmp0(o->backend, "libvirt") == 0)
+                c->libvirt_uri = g_strdup(o->libvirt_uri ? o->libvirt_uri : ECIVM_LIBVIRT_DEFAULT_URI);
 #undef SET_STR
+        if (o->admin_settings)
+                ecivm_vm_settings_set_admin_path(o->admin_settings);
+        if (o->trusted_keys) {
+                g_strfreev(c->trusted_keys);
+                c->trusted_keys = g_strdupv(o->trusted_keys);
+        }
         if (o->accel && !ecivm_accel_mode_parse(o->accel, &c->accel_mode, error))
                 return FALSE;
         if (o->cpus)
@@ -144,6 +173,8 @@ int main(int argc, char **argv)
         umask(0077);
         ecivm_vm_config_init_defaults(&config);
         if (!parse_options(argc, argv, &o, &error) || !apply_options(&o, &config, &error) ||
+            !ecivm_check_private_tree(config.state_dir, &error) ||
+            !ecivm_check_private_tree(config.image_dir, &error) ||
             !take_lock(config.run_dir, &error)) {
                 fprintf(stderr, "ecivmd: %s\n", error->message);
                 return 2;
@@ -152,6 +183,7 @@ int main(int argc, char **argv)
         d.exit_when_stopped = o.exit_when_stopped;
         d.vm = ecivm_vm_new(&config);
         ecivm_vm_set_state_callback(d.vm, on_state, &d);
+        ecivm_vm_reap_orphan(d.vm);
         api_path = g_build_filename(config.run_dir, "ecivmd.sock", NULL);
         d.api = ecivm_api_server_new(d.vm, api_path, config.socket_group, &error);
         if (!d.api) {

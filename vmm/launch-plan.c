@@ -35,10 +35,12 @@ ecivm_launch_plan_free(EcivmLaunchPlan *plan)
         g_free(plan->cmdline);
         g_free(plan->root_image);
         g_free(plan->data_disk);
+        g_free(plan->verity_hash);
         g_free(plan->console_log);
         channel_clear(&plan->control);
         channel_clear(&plan->docker);
         g_free(plan->qmp_socket);
+        g_free(plan->guest_log);
         g_free(plan->pidfile);
         g_free(plan);
 }

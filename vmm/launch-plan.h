@@ -39,10 +39,12 @@ typedef struct {
         char *cmdline; /* as built by ecivm_cmdline_build() */
         char *root_image;
         char *data_disk;
+        char *verity_hash; /* optional: dm-verity hash tree, read-only /dev/vdc */
         char *console_log; /* guest serial output; QEMU truncates it at start */
         EcivmChannel control;
         EcivmChannel docker;
         char *qmp_socket; /* optional: NULL = no QMP monitor */
+        char *guest_log;  /* optional: file receiving the guest's service logs */
         char *pidfile;    /* optional */
         gboolean no_reboot;
 } EcivmLaunchPlan;

@@ -9,6 +9,8 @@
 #include "manifest.h"
 
 #define DEFAULT_ORIGIN "manifest"
+/* 4 TiB of 4 KiB blocks */
+#define ECIVM_MANIFEST_MAX_BLOCKS (G_GUINT64_CONSTANT(1) << 30)
 
 /* ---- value checks: each returns NULL when fine, else the problem ---- */
 
@@ -163,8 +165,11 @@ ecivm_manifest_free(EcivmManifest *m)
         g_free(m->initrd.path);
         g_free(m->initrd.sha256);
         g_free(m->root.path);
-        g_free(m->root.sha256);
         g_free(m->root.format);
+        g_free(m->root.hash_tree);
+        g_free(m->root.hash_tree_sha256);
+        g_free(m->root.verity_root_hash);
+        g_free(m->root.verity_salt);
         g_free(m->cmdline);
         g_ptr_array_unref(m->packages);
         g_free(m->created);
@@ -199,10 +204,18 @@ ecivm_manifest_validate(const EcivmManifest *m, const char *origin, GError **err
             !check(error, origin, "initrd.path", m->initrd.path, check_file_name) ||
             !check(error, origin, "initrd.sha256", m->initrd.sha256, check_sha256) ||
             !check(error, origin, "root.path", m->root.path, check_file_name) ||
-            !check(error, origin, "root.sha256", m->root.sha256, check_sha256) ||
             !check(error, origin, "root.format", m->root.format, check_format) ||
+            !check(error, origin, "root.hashTree", m->root.hash_tree, check_file_name) ||
+            !check(error, origin, "root.hashTreeSha256", m->root.hash_tree_sha256, check_sha256) ||
+            !check(error, origin, "root.verityRootHash", m->root.verity_root_hash, check_sha256) ||
+            !check(error, origin, "root.veritySalt", m->root.verity_salt, check_sha256) ||
             !check(error, origin, "cmdline", m->cmdline, check_cmdline))
                 return FALSE;
+        if (m->root.data_blocks == 0 || m->root.data_blocks > ECIVM_MANIFEST_MAX_BLOCKS)
+                return fail(error, origin, "root.dataBlocks", "expected 1..%" G_GUINT64_FORMAT,
+                            (guint64) ECIVM_MANIFEST_MAX_BLOCKS);
+        if (strcmp(m->root.path, m->root.hash_tree) == 0)
+                return fail(error, origin, "root.hashTree", "must differ from root.path");
         if (m->created != NULL && !check(error, origin, "created", m->created, check_created))
                 return FALSE;
         for (guint i = 0; i < m->packages->len; i++) {
@@ -255,8 +268,13 @@ ecivm_manifest_to_json(const EcivmManifest *m, GError **error)
         json_builder_set_member_name(b, "root");
         json_builder_begin_object(b);
         add_string(b, "path", m->root.path);
-        add_string(b, "sha256", m->root.sha256);
         add_string(b, "format", m->root.format);
+        json_builder_set_member_name(b, "dataBlocks");
+        json_builder_add_int_value(b, (gint64) m->root.data_blocks);
+        add_string(b, "hashTree", m->root.hash_tree);
+        add_string(b, "hashTreeSha256", m->root.hash_tree_sha256);
+        add_string(b, "verityRootHash", m->root.verity_root_hash);
+        add_string(b, "veritySalt", m->root.verity_salt);
         json_builder_end_object(b);
 
         add_string(b, "cmdline", m->cmdline);
@@ -346,11 +364,30 @@ get_object(Ctx *c, JsonObject *obj, const char *name)
 }
 
 static gboolean
+get_blocks(Ctx *c, JsonObject *root, guint64 *ret)
+{
+        JsonNode *n = member(c, root, "root.dataBlocks", "dataBlocks", TRUE);
+        gint64 v;
+
+        if (n == NULL)
+                return FALSE;
+        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+                return fail(c->error, c->origin, "root.dataBlocks", "expected an integer");
+        v = json_node_get_int(n);
+        if (v <= 0 || (guint64) v > ECIVM_MANIFEST_MAX_BLOCKS)
+                return fail(c->error, c->origin, "root.dataBlocks", "expected 1..%" G_GUINT64_FORMAT,
+                            (guint64) ECIVM_MANIFEST_MAX_BLOCKS);
+        *ret = (guint64) v;
+        return TRUE;
+}
+
+static gboolean
 parse_files(Ctx *c, JsonObject *top, EcivmManifest *m)
 {
         static const char *const kernel_keys[] = { "path", "sha256", "release", NULL };
         static const char *const initrd_keys[] = { "path", "sha256", NULL };
-        static const char *const root_keys[] = { "path", "sha256", "format", NULL };
+        static const char *const root_keys[] = { "path", "format", "dataBlocks", "hashTree", "hashTreeSha256",
+                                                 "verityRootHash", "veritySalt", NULL };
         JsonObject *o;
 
         if ((o = get_object(c, top, "kernel")) == NULL || !only_members(c, o, "kernel", kernel_keys) ||
@@ -364,8 +401,12 @@ parse_files(Ctx *c, JsonObject *top, EcivmManifest *m)
                 return FALSE;
         if ((o = get_object(c, top, "root")) == NULL || !only_members(c, o, "root", root_keys) ||
             !get_string(c, o, "root", "path", &m->root.path) ||
-            !get_string(c, o, "root", "sha256", &m->root.sha256) ||
-            !get_string(c, o, "root", "format", &m->root.format))
+            !get_string(c, o, "root", "format", &m->root.format) ||
+            !get_blocks(c, o, &m->root.data_blocks) ||
+            !get_string(c, o, "root", "hashTree", &m->root.hash_tree) ||
+            !get_string(c, o, "root", "hashTreeSha256", &m->root.hash_tree_sha256) ||
+            !get_string(c, o, "root", "verityRootHash", &m->root.verity_root_hash) ||
+            !get_string(c, o, "root", "veritySalt", &m->root.verity_salt))
                 return FALSE;
         return TRUE;
 }
@@ -523,6 +564,8 @@ ecivm_artifact_name(EcivmArtifact which)
                 return "initrd";
         case ECIVM_ARTIFACT_ROOT:
                 return "root";
+        case ECIVM_ARTIFACT_HASH_TREE:
+                return "hashtree";
         default:
                 return "unknown";
         }
@@ -538,6 +581,8 @@ ecivm_manifest_artifact_file(const EcivmManifest *m, EcivmArtifact which)
                 return m->initrd.path;
         case ECIVM_ARTIFACT_ROOT:
                 return m->root.path;
+        case ECIVM_ARTIFACT_HASH_TREE:
+                return m->root.hash_tree;
         default:
                 g_return_val_if_reached(NULL);
         }
@@ -552,7 +597,9 @@ ecivm_manifest_artifact_sha256(const EcivmManifest *m, EcivmArtifact which)
         case ECIVM_ARTIFACT_INITRD:
                 return m->initrd.sha256;
         case ECIVM_ARTIFACT_ROOT:
-                return m->root.sha256;
+                return NULL; /* dm-verity: see manifest.h */
+        case ECIVM_ARTIFACT_HASH_TREE:
+                return m->root.hash_tree_sha256;
         default:
                 g_return_val_if_reached(NULL);
         }
@@ -608,10 +655,22 @@ check_info(const char *v)
         return NULL;
 }
 
+static const char *
+check_blocks(const char *v)
+{
+        guint64 n = 0;
+
+        if (!g_ascii_string_to_unsigned(v, 10, 1, ECIVM_MANIFEST_MAX_BLOCKS, &n, NULL) || v[0] == '0')
+                return "expected a block count (decimal, no leading zero)";
+        return NULL;
+}
+
 static const BuildKey build_keys[] = {
         { "KERNEL_RELEASE", check_release, TRUE },  { "ROOT_FORMAT", check_format, TRUE },
         { "KERNEL_SHA256", check_sha256, TRUE },    { "INITRD_SHA256", check_sha256, TRUE },
-        { "ROOT_SHA256", check_sha256, TRUE },      { "CREATED", check_created, FALSE },
+        { "ROOT_SHA256", check_sha256, FALSE },     { "CREATED", check_created, FALSE },
+        { "VERITY_ROOT_HASH", check_sha256, TRUE }, { "VERITY_SALT", check_sha256, TRUE },
+        { "VERITY_HASH_SHA256", check_sha256, TRUE }, { "VERITY_DATA_BLOCKS", check_blocks, TRUE },
         { "KERNEL_PACKAGE", check_info, FALSE },    { "KERNEL_VERSION", check_info, FALSE },
         { "ROOT_COMPRESSION", check_info, FALSE },  { "BB_TAR_SHA256", check_sha256, FALSE },
         { "BUSYBOX_VERSION", check_info, FALSE },   { "SOURCE_DATE_EPOCH", check_info, FALSE },
@@ -715,20 +774,25 @@ parse_packages_txt(const char *text, EcivmManifest *m, GError **error)
         return TRUE;
 }
 
+void
+ecivm_manifest_cmdline_params(const EcivmManifest *m, EcivmCmdlineParams *p)
+{
+        p->verity_root_hash = m->root.verity_root_hash;
+        p->verity_salt = m->root.verity_salt;
+        p->verity_data_blocks = m->root.data_blocks;
+}
+
 EcivmManifest *
-ecivm_manifest_from_build_info(const char *build_info_env_text, const char *packages_txt, const char *cmdline,
-                               GError **error)
+ecivm_manifest_from_build_info(const char *build_info_env_text, const char *packages_txt,
+                               const EcivmCmdlineParams *params, GError **error)
 {
         g_autoptr(GHashTable) v = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
         g_autoptr(EcivmManifest) m = ecivm_manifest_new();
+        EcivmCmdlineParams p;
+        g_autofree char *cmdline = NULL;
         const char *problem;
 
         g_return_val_if_fail(build_info_env_text != NULL && packages_txt != NULL, NULL);
-        if (cmdline == NULL || (problem = check_cmdline(cmdline)) != NULL) {
-                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "cmdline: %s",
-                            cmdline == NULL ? "must not be empty" : problem);
-                return NULL;
-        }
         if (!parse_build_info(build_info_env_text, v, error) || !parse_packages_txt(packages_txt, m, error))
                 return NULL;
 
@@ -739,8 +803,24 @@ ecivm_manifest_from_build_info(const char *build_info_env_text, const char *pack
         m->initrd.sha256 = g_strdup(g_hash_table_lookup(v, "INITRD_SHA256"));
         m->root.format = g_strdup(g_hash_table_lookup(v, "ROOT_FORMAT"));
         m->root.path = g_strconcat("root.", m->root.format, NULL);
-        m->root.sha256 = g_strdup(g_hash_table_lookup(v, "ROOT_SHA256"));
-        m->cmdline = g_strdup(cmdline);
+        m->root.data_blocks = g_ascii_strtoull(g_hash_table_lookup(v, "VERITY_DATA_BLOCKS"), NULL, 10);
+        m->root.hash_tree = g_strdup("root.verity");
+        m->root.hash_tree_sha256 = g_strdup(g_hash_table_lookup(v, "VERITY_HASH_SHA256"));
+        m->root.verity_root_hash = g_strdup(g_hash_table_lookup(v, "VERITY_ROOT_HASH"));
+        m->root.verity_salt = g_strdup(g_hash_table_lookup(v, "VERITY_SALT"));
+        if (params != NULL)
+                p = *params;
+        else
+                ecivm_cmdline_params_init(&p);
+        ecivm_manifest_cmdline_params(m, &p);
+        cmdline = ecivm_cmdline_build(&p, error);
+        if (cmdline == NULL)
+                return NULL;
+        if ((problem = check_cmdline(cmdline)) != NULL) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "cmdline: %s", problem);
+                return NULL;
+        }
+        m->cmdline = g_steal_pointer(&cmdline);
         m->created = g_strdup(g_hash_table_lookup(v, "CREATED"));
         if (!ecivm_manifest_validate(m, DEFAULT_ORIGIN, error))
                 return NULL;

@@ -94,11 +94,13 @@ check_plan(const EcivmLaunchPlan *p, GError **error)
                         return refuse(error, "cmdline", "contains a non-printable character");
         return check_path("root_image", p->root_image, TRUE, error) &&
                check_path("data_disk", p->data_disk, TRUE, error) &&
+               check_path("verity_hash", p->verity_hash, FALSE, error) &&
                check_path("console_log", p->console_log, TRUE, error) &&
                check_channel("control", &p->control, error) &&
                check_channel("docker", &p->docker, error) &&
                check_socket_path("qmp_socket", p->qmp_socket, FALSE, error) &&
-               check_path("pidfile", p->pidfile, FALSE, error);
+               check_path("pidfile", p->pidfile, FALSE, error) &&
+               check_path("guest_log", p->guest_log, FALSE, error);
 }
 
 static void
@@ -176,6 +178,11 @@ ecivm_qemu_argv_build(const EcivmLaunchPlan *p, GError **error)
         addf(argv, "file=%s,id=root,if=virtio,media=disk,format=raw,readonly=on", p->root_image);
         add(argv, "-drive");
         addf(argv, "file=%s,id=data,if=virtio,media=disk,format=raw,discard=unmap", p->data_disk);
+        if (p->verity_hash != NULL && p->verity_hash[0] != '\0') {
+                /* third: /dev/vdc, the dm-verity hash tree of the root */
+                add(argv, "-drive");
+                addf(argv, "file=%s,id=verity,if=virtio,media=disk,format=raw,readonly=on", p->verity_hash);
+        }
         add(argv, "-chardev");
         addf(argv, "file,id=con,path=%s", p->console_log);
         add(argv, "-serial");
@@ -184,6 +191,13 @@ ecivm_qemu_argv_build(const EcivmLaunchPlan *p, GError **error)
         add(argv, "virtio-serial-pci,id=vser");
         add_channel(argv, "ctl", &p->control, WIRE_PORT_CONTROL);
         add_channel(argv, "dkr", &p->docker, WIRE_PORT_DOCKER);
+        if (p->guest_log != NULL && p->guest_log[0] != '\0') {
+                /* a file chardev: the guest can write logs, nothing comes back */
+                add(argv, "-chardev");
+                addf(argv, "file,id=glog,path=%s", p->guest_log);
+                add(argv, "-device");
+                addf(argv, "virtserialport,bus=vser.0,chardev=glog,name=%s", WIRE_PORT_LOG);
+        }
         add(argv, "-device");
         add(argv, "virtio-rng-pci");
         add(argv, "-nic");

@@ -11,6 +11,26 @@ static void replace(char **field, const char *value)
         *field = g_strdup(value ? value : "");
 }
 
+static gboolean on_heartbeat_check(gpointer user)
+{
+        EcivmVm *vm = user;
+        gint64 silent = (g_get_monotonic_time() - vm->last_heartbeat_mono) / G_USEC_PER_SEC;
+
+        if (silent <= 3 * (gint64) vm->heartbeat_s)
+                return G_SOURCE_CONTINUE;
+        vm->heartbeat_timer = 0;
+        g_autofree char *why = g_strdup_printf("guest hung: no heartbeat for %" G_GINT64_FORMAT " s", silent);
+        ecivm_vm_kill(vm, why);
+        return G_SOURCE_REMOVE;
+}
+
+void ecivm_vm_watch_heartbeat(EcivmVm *vm)
+{
+        vm->last_heartbeat_mono = g_get_monotonic_time();
+        g_clear_handle_id(&vm->heartbeat_timer, g_source_remove);
+        vm->heartbeat_timer = g_timeout_add_seconds(1, on_heartbeat_check, vm);
+}
+
 static void on_ready(EcivmVm *vm)
 {
         g_autofree char *path = g_build_filename(vm->config.run_dir, "docker.sock", NULL);
@@ -24,8 +44,14 @@ static void on_ready(EcivmVm *vm)
                 ecivm_vm_fail(vm, "docker socket: %s", error->message);
                 return;
         }
+        if (vm->settings) {
+                EcivmApiPolicy policy;
+                ecivm_api_policy_from_settings(&policy, vm->settings);
+                ecivm_docker_socket_set_policy(vm->docker_socket, &policy);
+        }
         vm->ready_mono = g_get_monotonic_time();
         g_clear_handle_id(&vm->timer, g_source_remove);
+        ecivm_vm_watch_heartbeat(vm);
         ecivm_vm_set_state(vm, ECIVM_VM_READY, vm->accel_reason);
 }
 
@@ -39,8 +65,17 @@ static void on_event(EcivmVm *vm, const struct wire_control *c)
                 return;
         }
         g_message("guest: %s %s", service ? service : "?", state ? state : "?");
-        if (g_strcmp0(service, "dockerd") == 0 && g_strcmp0(state, "restarted") == 0)
+        if (g_strcmp0(service, "dockerd") != 0)
+                return;
+        if (g_strcmp0(state, "restarted") == 0) {
+                g_autofree char *why = g_strdup_printf("dockerd exited (%s); the guest restarted it",
+                                                       wire_control_get(c, "exit") ? wire_control_get(c, "exit") : "?");
                 vm->dockerd_restarts++;
+                if (vm->state == ECIVM_VM_READY)
+                        ecivm_vm_set_state(vm, ECIVM_VM_DEGRADED, why);
+        } else if (g_strcmp0(state, "ready") == 0 && vm->state == ECIVM_VM_DEGRADED && vm->qemu) {
+                ecivm_vm_set_state(vm, ECIVM_VM_READY, "dockerd back after a restart inside the guest");
+        }
 }
 
 static void on_control(gpointer user, const struct wire_control *c)
@@ -65,6 +100,9 @@ static void on_control(gpointer user, const struct wire_control *c)
                 on_event(vm, c);
                 break;
         case WIRE_V_REPLY:
+                break;
+        case WIRE_V_EVIDENCE_REPLY:
+                ecivm_vm_attest_evidence_reply(vm, c);
                 break;
         default:
                 g_warning("guest sent a host-only verb %s: ignored", wire_verb_name(c->verb));
@@ -100,11 +138,17 @@ const EcivmMuxCallbacks ecivm_vm_docker_callbacks = {
         .channel_down = on_docker_down,
 };
 
-gboolean ecivm_vm_send_control(EcivmVm *vm, guint8 verb)
+gboolean ecivm_vm_send_request(EcivmVm *vm, struct wire_control *c)
 {
-        struct wire_control c = { .verb = verb, .id = ++vm->next_request };
-
+        c->id = ++vm->next_request;
         if (!vm->control || !wire_mux_has_channel(ecivm_mux_source_get_mux(vm->control)))
                 return FALSE;
-        return wire_mux_send_control(ecivm_mux_source_get_mux(vm->control), &c) == 0;
+        return wire_mux_send_control(ecivm_mux_source_get_mux(vm->control), c) == 0;
+}
+
+gboolean ecivm_vm_send_control(EcivmVm *vm, guint8 verb)
+{
+        struct wire_control c = { .verb = verb };
+
+        return ecivm_vm_send_request(vm, &c);
 }

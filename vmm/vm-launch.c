@@ -2,7 +2,9 @@
 #define ECIVM_VM_PRIV_ALLOW
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +14,7 @@
 #include "vm-priv.h"
 
 /* fd numbers inside QEMU */
-enum { FD_CONTROL = 3, FD_DOCKER, FD_KERNEL, FD_INITRD, FD_ROOT, FD_DATA };
+enum { FD_CONTROL = 3, FD_DOCKER, FD_KERNEL, FD_INITRD, FD_ROOT, FD_DATA, FD_VERITY };
 
 static char *fd_path(int fd)
 {
@@ -60,14 +62,18 @@ static EcivmLaunchPlan *build_plan(EcivmVm *vm, GError **error)
 
         plan->qemu_binary = g_strdup(vm->config.qemu_binary);
         plan->accel = vm->accel;
-        plan->cpus = vm->config.cpus;
-        plan->memory_mib = vm->config.memory_mib;
+        plan->cpus = vm->settings ? vm->settings->cpus : vm->config.cpus;
+        plan->memory_mib = vm->settings ? vm->settings->memory_mib : vm->config.memory_mib;
         plan->kernel = fd_path(FD_KERNEL);
         plan->initrd = fd_path(FD_INITRD);
         plan->root_image = fd_path(FD_ROOT);
         plan->data_disk = fd_path(FD_DATA);
+        plan->verity_hash = fd_path(FD_VERITY);
         plan->cmdline = g_strdup(vm->image->cmdline);
         plan->console_log = g_build_filename(vm->config.state_dir, "console.log", NULL);
+        plan->pidfile = g_build_filename(vm->config.state_dir, "qemu.pid", NULL);
+        plan->guest_log = g_build_filename(vm->config.state_dir, "guest.log", NULL);
+        plan->qmp_socket = g_build_filename(vm->config.state_dir, "qmp.sock", NULL);
         ecivm_channel_set_fd(&plan->control, FD_CONTROL);
         ecivm_channel_set_fd(&plan->docker, FD_DOCKER);
         return g_steal_pointer(&plan);
@@ -117,24 +123,43 @@ static void on_qemu_exit(GObject *source, GAsyncResult *res, gpointer user)
                       : g_strdup_printf("exit status %d", g_subprocess_get_exit_status(proc));
         g_clear_object(&vm->qemu);
         ecivm_vm_release_run(vm);
-        if (vm->state == ECIVM_VM_STOPPING && !vm->guest_failure)
+        if (vm->state == ECIVM_VM_STOPPING && !vm->guest_failure) {
                 ecivm_vm_set_state(vm, ECIVM_VM_STOPPED, "powered off");
-        else if (vm->guest_failure)
+        } else if (vm->guest_failure) {
+                /* the guest refused to go on (e.g. verity): fail closed, no retry */
                 ecivm_vm_set_state(vm, ECIVM_VM_FAILED, vm->guest_failure);
-        else {
-                g_autofree char *reason = g_strdup_printf("QEMU ended unexpectedly (%s); see %s/qemu.log", how,
-                                                          vm->config.state_dir);
-                ecivm_vm_set_state(vm, ECIVM_VM_FAILED, reason);
+        } else {
+                g_autofree char *reason = vm->kill_reason ? g_strdup(vm->kill_reason)
+                                                          : g_strdup_printf("QEMU ended unexpectedly (%s)", how);
+                ecivm_vm_supervise_failure(vm, reason);
         }
+}
+
+void ecivm_vm_kill(EcivmVm *vm, const char *reason)
+{
+        g_warning("vm: %s: killing QEMU", reason);
+        g_free(vm->kill_reason);
+        vm->kill_reason = g_strdup(reason);
+        if (vm->qemu)
+                g_subprocess_force_exit(vm->qemu);
+        ecivm_vm_libvirt_destroy(vm);
 }
 
 static gboolean on_boot_deadline(gpointer user)
 {
         EcivmVm *vm = user;
+        g_autofree char *why = g_strdup_printf("dockerd did not become ready within %u s", vm->config.boot_timeout_s);
 
         vm->timer = 0;
-        ecivm_vm_fail(vm, "dockerd did not become ready within %u s (see console log)", vm->config.boot_timeout_s);
+        ecivm_vm_kill(vm, why);
         return G_SOURCE_REMOVE;
+}
+
+/* QEMU must not outlive a killed ecivmd: the next one could not reach it. */
+static void die_with_parent(gpointer user)
+{
+        (void) user;
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static GSubprocess *spawn(EcivmVm *vm, int data_fd, GError **error)
@@ -151,7 +176,8 @@ static GSubprocess *spawn(EcivmVm *vm, int data_fd, GError **error)
                 return NULL;
         if (!pass_dup(l, vm->image->kernel_fd, FD_KERNEL, error) ||
             !pass_dup(l, vm->image->initrd_fd, FD_INITRD, error) ||
-            !pass_dup(l, vm->image->root_fd, FD_ROOT, error))
+            !pass_dup(l, vm->image->root_fd, FD_ROOT, error) ||
+            !pass_dup(l, vm->image->hash_tree_fd, FD_VERITY, error))
                 return NULL;
         g_subprocess_launcher_take_fd(l, data_fd, FD_DATA);
         if (!attach_channel(vm, l, FD_CONTROL, &vm->control, &ecivm_vm_control_callbacks, error) ||
@@ -159,6 +185,7 @@ static GSubprocess *spawn(EcivmVm *vm, int data_fd, GError **error)
                 return NULL;
         g_subprocess_launcher_set_stdout_file_path(l, log);
         g_subprocess_launcher_set_stderr_file_path(l, log);
+        g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
         g_autofree char *line = g_strjoinv(" ", argv);
         g_message("vm: exec %s", line);
         return g_subprocess_launcher_spawnv(l, (const char *const *) argv, error);
@@ -174,6 +201,10 @@ void ecivm_vm_launch(EcivmVm *vm)
                 return;
         }
         ecivm_vm_set_state(vm, ECIVM_VM_BOOTING, vm->accel_reason);
+        if (vm->config.libvirt_uri) {
+                ecivm_vm_launch_libvirt(vm, data_fd);
+                return;
+        }
         vm->qemu = spawn(vm, data_fd, &error);
         if (!vm->qemu) {
                 ecivm_vm_fail(vm, "QEMU: %s", error->message);

@@ -8,10 +8,13 @@
 
 #include <gio/gio.h>
 
+#include "backend-libvirt.h"
+#include "backoff.h"
 #include "docker-socket.h"
 #include "launch-plan.h"
 #include "measure.h"
 #include "mux-source.h"
+#include "settings.h"
 #include "vm.h"
 
 struct _EcivmVm {
@@ -31,6 +34,7 @@ struct _EcivmVm {
         char *accel_override;
 
         EcivmMeasuredImage *image;
+        EcivmLibvirtVm *libvirt; /* the running VM with config.libvirt_uri (vm-libvirt.c) */
         GSubprocess *qemu;     /* the running VM */
         GSubprocess *probe;    /* a KVM probe in flight */
         GCancellable *cancel;  /* cancels waits of the current boot */
@@ -41,11 +45,20 @@ struct _EcivmVm {
         EcivmDockerSocket *docker_socket;
         guint32 next_request;
 
+        EcivmBackoff backoff;
+        guint restarts;        /* automatic restarts since the last start request */
+        gboolean restart_requested; /* start again once stopped */
+        char *kill_reason;     /* set when we kill QEMU on purpose (hang) */
+        guint heartbeat_s;
+        guint heartbeat_timer;
+
         char *guest_kernel;
         char *guest_boot_id;
         char *guest_failure;
         guint dockerd_restarts;
         gint64 last_heartbeat_mono;
+        EcivmSettings *settings; /* effective settings of the current boot (vm-settings.c) */
+        struct _EcivmVmAttest *attest; /* instance UUID, pending evidence requests (vm-attest.c) */
 };
 
 void ecivm_vm_set_state(EcivmVm *vm, EcivmVmState state, const char *reason);
@@ -54,6 +67,19 @@ void ecivm_vm_launch(EcivmVm *vm);
 /* Tear down channels, timers and sockets of the current run. */
 void ecivm_vm_release_run(EcivmVm *vm);
 void ecivm_vm_fail(EcivmVm *vm, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* The VM died or hung: restart after a backoff, or fail on a crash loop. */
+void ecivm_vm_supervise_failure(EcivmVm *vm, const char *reason);
+/* Measure and boot (from stopped, failed or a degraded restart). */
+void ecivm_vm_begin(EcivmVm *vm);
+void ecivm_vm_watch_heartbeat(EcivmVm *vm);
+/* Kill QEMU on purpose; REASON is what the exit handler reports. */
+void ecivm_vm_kill(EcivmVm *vm, const char *reason);
+
+/* vm-libvirt.c: launch as a libvirt domain (takes DATA_FD); destroy (the
+ * stop event follows); destroy and forget (no event). */
+void ecivm_vm_launch_libvirt(EcivmVm *vm, int data_fd);
+void ecivm_vm_libvirt_destroy(EcivmVm *vm);
+void ecivm_vm_libvirt_end(EcivmVm *vm);
 
 /* vm-probe.c: decide the accelerator, probing KVM if needed; then launches. */
 void ecivm_vm_choose_accel_then_launch(EcivmVm *vm);
@@ -62,5 +88,14 @@ void ecivm_vm_choose_accel_then_launch(EcivmVm *vm);
 extern const EcivmMuxCallbacks ecivm_vm_control_callbacks;
 extern const EcivmMuxCallbacks ecivm_vm_docker_callbacks;
 gboolean ecivm_vm_send_control(EcivmVm *vm, guint8 verb);
+/* Sends C with the next request id (set in C->id). */
+gboolean ecivm_vm_send_request(EcivmVm *vm, struct wire_control *c);
+
+/* vm-attest.c: a new instance UUID and boot time; the guest's
+ * EVIDENCE_REPLY; fail every pending request (the run ended); free. */
+void ecivm_vm_attest_new_boot(EcivmVm *vm);
+void ecivm_vm_attest_evidence_reply(EcivmVm *vm, const struct wire_control *c);
+void ecivm_vm_attest_cancel_all(EcivmVm *vm, const char *reason);
+void ecivm_vm_attest_free(EcivmVm *vm);
 
 #endif

@@ -94,15 +94,16 @@ static void on_probe_exit(GObject *source, GAsyncResult *res, gpointer user)
         gboolean exited = !p->marker_seen && !p->timed_out;
 
         g_subprocess_wait_finish(proc, res, NULL);
-        if (vm->probe != proc) { /* the start was abandoned meanwhile */
-                g_object_unref(proc);
+        if (vm->probe != proc || vm->state != ECIVM_VM_MEASURING) {
+                /* the start was abandoned (stop, free) while the probe ran */
+                if (vm->probe == proc)
+                        g_clear_object(&vm->probe);
                 probe_free(p);
                 return;
         }
-        g_clear_object(&vm->probe);
         verdict = ecivm_accel_probe_verdict(console, err, exited, g_subprocess_get_status(proc), p->timed_out,
                                             vm->config.probe_timeout_s, &reason);
-        g_object_unref(proc);
+        g_clear_object(&vm->probe); /* the only reference: PROC is gone after this */
         EcivmAccelCacheEntry entry = { .key = p->cache_key, .verdict = verdict, .reason = reason };
         if (!ecivm_accel_cache_save(p->cache_path, &entry, &error))
                 g_warning("accel: cannot cache the probe verdict: %s", error->message);

@@ -20,11 +20,15 @@ gboolean ecivm_vm_state_transition_allowed(EcivmVmState from, EcivmVmState to)
         case ECIVM_VM_MEASURING:
                 return to == ECIVM_VM_BOOTING || to == ECIVM_VM_FAILED || to == ECIVM_VM_STOPPED;
         case ECIVM_VM_BOOTING:
-                return to == ECIVM_VM_READY || to == ECIVM_VM_FAILED || to == ECIVM_VM_STOPPING;
+                return to == ECIVM_VM_READY || to == ECIVM_VM_FAILED || to == ECIVM_VM_STOPPING ||
+                       to == ECIVM_VM_DEGRADED;
         case ECIVM_VM_READY:
                 return to == ECIVM_VM_DEGRADED || to == ECIVM_VM_STOPPING || to == ECIVM_VM_FAILED;
         case ECIVM_VM_DEGRADED:
-                return to == ECIVM_VM_READY || to == ECIVM_VM_STOPPING || to == ECIVM_VM_FAILED;
+                /* degraded: dockerd is being restarted inside, or the VM
+                 * waits out a backoff before booting again */
+                return to == ECIVM_VM_READY || to == ECIVM_VM_STOPPING || to == ECIVM_VM_FAILED ||
+                       to == ECIVM_VM_MEASURING || to == ECIVM_VM_STOPPED;
         case ECIVM_VM_STOPPING:
                 return to == ECIVM_VM_STOPPED || to == ECIVM_VM_FAILED;
         default:

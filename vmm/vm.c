@@ -2,10 +2,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "vm-priv.h"
+#include "vm-settings.h"
 
 void ecivm_vm_config_init_defaults(EcivmVmConfig *c)
 {
@@ -32,6 +35,9 @@ void ecivm_vm_config_clear(EcivmVmConfig *c)
         g_clear_pointer(&c->run_dir, g_free);
         g_clear_pointer(&c->qemu_binary, g_free);
         g_clear_pointer(&c->socket_group, g_free);
+        g_clear_pointer(&c->trusted_keys, g_strfreev);
+        g_clear_pointer(&c->attest_key, g_free);
+        g_clear_pointer(&c->libvirt_uri, g_free);
 }
 
 EcivmVm *ecivm_vm_new(const EcivmVmConfig *config)
@@ -44,8 +50,12 @@ EcivmVm *ecivm_vm_new(const EcivmVmConfig *config)
         vm->config.run_dir = g_strdup(config->run_dir);
         vm->config.qemu_binary = g_strdup(config->qemu_binary);
         vm->config.socket_group = g_strdup(config->socket_group);
+        vm->config.trusted_keys = g_strdupv(config->trusted_keys);
+        vm->config.attest_key = g_strdup(config->attest_key);
+        vm->config.libvirt_uri = g_strdup(config->libvirt_uri);
         vm->state = ECIVM_VM_STOPPED;
         vm->state_since = g_get_real_time();
+        ecivm_backoff_init(&vm->backoff, 1000, 30000, 5, 600);
         return vm;
 }
 
@@ -55,9 +65,11 @@ void ecivm_vm_free(EcivmVm *vm)
                 return;
         if (vm->qemu)
                 g_subprocess_force_exit(vm->qemu);
+        ecivm_vm_libvirt_end(vm);
         if (vm->probe)
                 g_subprocess_force_exit(vm->probe);
         ecivm_vm_release_run(vm);
+        ecivm_vm_attest_free(vm);
         g_clear_object(&vm->qemu);
         g_clear_object(&vm->probe);
         ecivm_vm_config_clear(&vm->config);
@@ -67,6 +79,8 @@ void ecivm_vm_free(EcivmVm *vm)
         g_free(vm->guest_kernel);
         g_free(vm->guest_boot_id);
         g_free(vm->guest_failure);
+        g_free(vm->kill_reason);
+        ecivm_settings_free(vm->settings);
         g_free(vm);
 }
 
@@ -74,6 +88,17 @@ void ecivm_vm_set_state_callback(EcivmVm *vm, EcivmVmStateFunc func, gpointer us
 {
         vm->state_func = func;
         vm->state_user = user;
+}
+
+static gboolean on_restart_requested(gpointer user)
+{
+        EcivmVm *vm = user;
+        g_autoptr(GError) error = NULL;
+
+        vm->restart_requested = FALSE;
+        if (!ecivm_vm_start(vm, vm->accel_override, &error))
+                g_warning("vm: restart: %s", error->message);
+        return G_SOURCE_REMOVE;
 }
 
 void ecivm_vm_set_state(EcivmVm *vm, EcivmVmState state, const char *reason)
@@ -91,15 +116,19 @@ void ecivm_vm_set_state(EcivmVm *vm, EcivmVmState state, const char *reason)
         vm->reason = g_strdup(reason);
         if (vm->state_func)
                 vm->state_func(vm, state, vm->state_user);
+        if (state == ECIVM_VM_STOPPED && vm->restart_requested)
+                g_idle_add(on_restart_requested, vm);
 }
 
 void ecivm_vm_release_run(EcivmVm *vm)
 {
+        ecivm_vm_attest_cancel_all(vm, "the VM stopped before the guest answered");
         if (vm->cancel) {
                 g_cancellable_cancel(vm->cancel);
                 g_clear_object(&vm->cancel);
         }
         g_clear_handle_id(&vm->timer, g_source_remove);
+        g_clear_handle_id(&vm->heartbeat_timer, g_source_remove);
         g_clear_pointer(&vm->docker_socket, ecivm_docker_socket_free);
         g_clear_pointer(&vm->control, ecivm_mux_source_free);
         g_clear_pointer(&vm->docker, ecivm_mux_source_free);
@@ -116,6 +145,7 @@ void ecivm_vm_fail(EcivmVm *vm, const char *fmt, ...)
         va_end(ap);
         if (vm->qemu)
                 g_subprocess_force_exit(vm->qemu);
+        ecivm_vm_libvirt_end(vm);
         if (vm->probe)
                 g_subprocess_force_exit(vm->probe);
         ecivm_vm_release_run(vm);
@@ -141,13 +171,65 @@ static gboolean measure(EcivmVm *vm, GError **error)
         EcivmCmdlineParams params;
 
         ecivm_cmdline_params_init(&params);
-        vm->image = ecivm_measure_image(vm->config.image_dir, &params, error);
-        return vm->image != NULL;
+        vm->heartbeat_s = params.heartbeat_seconds;
+        vm->image = ecivm_measure_image(vm->config.image_dir, (const char *const *) vm->config.trusted_keys, &params,
+                                        error);
+        return vm->image != NULL && ecivm_measured_image_log(vm->image, &vm->config, error);
+}
+
+void ecivm_vm_begin(EcivmVm *vm)
+{
+        g_autoptr(GError) local = NULL;
+
+        g_clear_pointer(&vm->guest_failure, g_free);
+        g_clear_pointer(&vm->guest_kernel, g_free);
+        g_clear_pointer(&vm->guest_boot_id, g_free);
+        g_clear_pointer(&vm->kill_reason, g_free);
+        vm->booted_mono = vm->ready_mono = vm->qemu_exec_mono = 0;
+        vm->start_mono = g_get_monotonic_time();
+        ecivm_vm_attest_new_boot(vm);
+        vm->cancel = g_cancellable_new();
+        ecivm_vm_set_state(vm, ECIVM_VM_MEASURING, vm->restarts ? "automatic restart" : NULL);
+        g_clear_pointer(&vm->settings, ecivm_settings_free);
+        if (!prepare_dirs(vm, &local) || !(vm->settings = ecivm_vm_settings_read(vm, &local)) ||
+            !measure(vm, &local)) {
+                ecivm_vm_fail(vm, "%s", local->message);
+                return;
+        }
+        ecivm_vm_choose_accel_then_launch(vm);
+}
+
+static gboolean on_restart_due(gpointer user)
+{
+        EcivmVm *vm = user;
+
+        vm->timer = 0;
+        ecivm_vm_begin(vm);
+        return G_SOURCE_REMOVE;
+}
+
+void ecivm_vm_supervise_failure(EcivmVm *vm, const char *reason)
+{
+        gint64 delay = ecivm_backoff_failure(&vm->backoff, g_get_monotonic_time());
+        g_autofree char *why = NULL;
+
+        ecivm_vm_release_run(vm);
+        if (delay < 0) {
+                why = g_strdup_printf("crash loop: %u failures within %u s; last: %s",
+                                      ecivm_backoff_recent(&vm->backoff, g_get_monotonic_time()),
+                                      vm->backoff.window_s, reason);
+                ecivm_vm_set_state(vm, ECIVM_VM_FAILED, why);
+                return;
+        }
+        vm->restarts++;
+        why = g_strdup_printf("%s; restarting in %.1f s (automatic restart %u)", reason, delay / 1000.0,
+                              vm->restarts);
+        ecivm_vm_set_state(vm, ECIVM_VM_DEGRADED, why);
+        vm->timer = g_timeout_add((guint) delay, on_restart_due, vm);
 }
 
 gboolean ecivm_vm_start(EcivmVm *vm, const char *accel_override, GError **error)
 {
-        g_autoptr(GError) local = NULL;
         EcivmAccelMode mode;
 
         if (!ecivm_vm_state_can_start(vm->state)) {
@@ -159,18 +241,9 @@ gboolean ecivm_vm_start(EcivmVm *vm, const char *accel_override, GError **error)
                 return FALSE;
         g_free(vm->accel_override);
         vm->accel_override = g_strdup(accel_override);
-        g_clear_pointer(&vm->guest_failure, g_free);
-        g_clear_pointer(&vm->guest_kernel, g_free);
-        g_clear_pointer(&vm->guest_boot_id, g_free);
-        vm->booted_mono = vm->ready_mono = vm->qemu_exec_mono = 0;
-        vm->start_mono = g_get_monotonic_time();
-        vm->cancel = g_cancellable_new();
-        ecivm_vm_set_state(vm, ECIVM_VM_MEASURING, NULL);
-        if (!prepare_dirs(vm, &local) || !measure(vm, &local)) {
-                ecivm_vm_fail(vm, "%s", local->message);
-                return TRUE;
-        }
-        ecivm_vm_choose_accel_then_launch(vm);
+        vm->restarts = 0;
+        ecivm_backoff_reset(&vm->backoff);
+        ecivm_vm_begin(vm);
         return TRUE;
 }
 
@@ -182,6 +255,7 @@ static gboolean on_stop_deadline(gpointer user)
         g_warning("vm: guest did not power off within %u s: killing QEMU", vm->config.stop_timeout_s);
         if (vm->qemu)
                 g_subprocess_force_exit(vm->qemu);
+        ecivm_vm_libvirt_destroy(vm);
         return G_SOURCE_REMOVE;
 }
 
@@ -189,6 +263,10 @@ gboolean ecivm_vm_stop(EcivmVm *vm, GError **error)
 {
         switch (vm->state) {
         case ECIVM_VM_STOPPED:
+                /* nothing to stop: say so again, so waiters and a daemon
+                 * that ends with its VM hear the outcome */
+                if (vm->state_func)
+                        vm->state_func(vm, vm->state, vm->state_user);
                 return TRUE;
         case ECIVM_VM_FAILED:
                 ecivm_vm_release_run(vm);
@@ -202,6 +280,13 @@ gboolean ecivm_vm_stop(EcivmVm *vm, GError **error)
                 ecivm_vm_release_run(vm);
                 ecivm_vm_set_state(vm, ECIVM_VM_STOPPED, "stopped before boot");
                 return TRUE;
+        case ECIVM_VM_DEGRADED:
+                if (!vm->qemu && !vm->libvirt) { /* waiting out a restart backoff */
+                        ecivm_vm_release_run(vm);
+                        ecivm_vm_set_state(vm, ECIVM_VM_STOPPED, "stopped while waiting to restart");
+                        return TRUE;
+                }
+                break;
         default:
                 break;
         }
@@ -212,6 +297,24 @@ gboolean ecivm_vm_stop(EcivmVm *vm, GError **error)
         if (!ecivm_vm_send_control(vm, WIRE_V_SHUTDOWN) && vm->qemu)
                 g_subprocess_send_signal(vm->qemu, SIGTERM);
         return TRUE;
+}
+
+gboolean ecivm_vm_restart(EcivmVm *vm, GError **error)
+{
+        if (ecivm_vm_state_can_start(vm->state))
+                return ecivm_vm_start(vm, vm->accel_override, error);
+        vm->restart_requested = TRUE;
+        return ecivm_vm_stop(vm, error);
+}
+
+gboolean ecivm_vm_is_restarting(const EcivmVm *vm)
+{
+        return vm->restart_requested;
+}
+
+const char *ecivm_vm_get_state_dir(const EcivmVm *vm)
+{
+        return vm->config.state_dir;
 }
 
 EcivmVmState ecivm_vm_get_state(const EcivmVm *vm)
@@ -274,8 +377,54 @@ JsonNode *ecivm_vm_status_json(const EcivmVm *vm)
         json_builder_set_member_name(b, "toReady");
         json_builder_add_double_value(b, secs_since(vm->start_mono, vm->ready_mono));
         json_builder_end_object(b);
+        if (vm->image && vm->image->event_log) {
+                g_autofree char *composite = ecivm_event_log_composite(vm->image->event_log);
+
+                json_builder_set_member_name(b, "measuredComposite");
+                json_builder_add_string_value(b, composite);
+                json_builder_set_member_name(b, "manifestSigner");
+                json_builder_add_string_value(b, vm->image->signer);
+        }
         json_builder_set_member_name(b, "dockerdRestarts");
         json_builder_add_int_value(b, vm->dockerd_restarts);
+        json_builder_set_member_name(b, "automaticRestarts");
+        json_builder_add_int_value(b, vm->restarts);
         json_builder_end_object(b);
         return json_builder_get_root(b);
+}
+
+static gboolean pid_is_our_qemu(pid_t pid, const char *state_dir)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", pid);
+        g_autofree char *cmd = NULL;
+        gsize len;
+
+        if (!g_file_get_contents(path, &cmd, &len, NULL))
+                return FALSE;
+        for (gsize i = 0; i + 1 < len; i++)
+                if (cmd[i] == '\0')
+                        cmd[i] = ' ';
+        return strstr(cmd, "process=ecivm-qemu") && strstr(cmd, state_dir);
+}
+
+void ecivm_vm_reap_orphan(EcivmVm *vm)
+{
+        g_autofree char *pidfile = g_build_filename(vm->config.state_dir, "qemu.pid", NULL);
+        g_autofree char *text = NULL;
+        gint64 pid;
+
+        if (!g_file_get_contents(pidfile, &text, NULL, NULL))
+                return;
+        pid = g_ascii_strtoll(text, NULL, 10);
+        if (pid <= 1 || !pid_is_our_qemu((pid_t) pid, vm->config.state_dir)) {
+                (void) unlink(pidfile);
+                return;
+        }
+        g_warning("vm: a QEMU (pid %" G_GINT64_FORMAT ") from a previous ecivmd still runs: stopping it", pid);
+        kill((pid_t) pid, SIGTERM);
+        for (int i = 0; i < 50 && pid_is_our_qemu((pid_t) pid, vm->config.state_dir); i++)
+                g_usleep(100 * 1000);
+        if (pid_is_our_qemu((pid_t) pid, vm->config.state_dir))
+                kill((pid_t) pid, SIGKILL);
+        (void) unlink(pidfile);
 }

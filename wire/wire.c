@@ -139,6 +139,7 @@ static const struct {
         { WIRE_V_BOOTED, "booted" },     { WIRE_V_READY, "ready" },       { WIRE_V_FAILURE, "failure" },
         { WIRE_V_EVENT, "event" },       { WIRE_V_REPLY, "reply" },       { WIRE_V_STATUS, "status" },
         { WIRE_V_SHUTDOWN, "shutdown" }, { WIRE_V_PING, "ping" },
+        { WIRE_V_EVIDENCE, "evidence" }, { WIRE_V_EVIDENCE_REPLY, "evidence-reply" },
 };
 
 const char *wire_verb_name(uint8_t verb)

@@ -42,6 +42,8 @@
 /* virtio-serial port names (guest sees /sys/class/virtio-ports/<x>/name) */
 #define WIRE_PORT_CONTROL "org.ecivm.control"
 #define WIRE_PORT_DOCKER "org.ecivm.docker"
+/* guest -> host only: containerd/dockerd output, a file on the host */
+#define WIRE_PORT_LOG "org.ecivm.log"
 
 enum wire_frame_type {
         WIRE_HELLO = 1,
@@ -92,11 +94,24 @@ enum wire_verb {
         WIRE_V_FAILURE = 3,  /* reason=...; the guest powers off next */
         WIRE_V_EVENT = 4,    /* service=... state=... (e.g. dockerd restarted) */
         WIRE_V_REPLY = 5,    /* answer to a request id, ok=0|1 */
+        /* answer to EVIDENCE (same id): a fixed set of facts, no free paths:
+         * nonce (echoed), kernel (release), cmdline (/proc/cmdline), boot_id,
+         * lockdown (/sys/kernel/security/lockdown), modules_disabled,
+         * tainted, verity (V|C|none), daemon_json_len and daemon_json.0..N
+         * (/etc/docker/daemon.json as hex, <= 1000 digits a field, at most
+         * WIRE_EVIDENCE_DAEMON_JSON_MAX bytes): the host hashes and parses
+         * it, so the static init needs neither SHA-256 nor a JSON parser. */
+        WIRE_V_EVIDENCE_REPLY = 6,
         /* host -> guest */
         WIRE_V_STATUS = 16,   /* ask for status fields */
         WIRE_V_SHUTDOWN = 17, /* stop services, sync, power off */
         WIRE_V_PING = 18,     /* liveness; answered by REPLY */
+        WIRE_V_EVIDENCE = 19, /* nonce=<hex>; answered by EVIDENCE_REPLY */
 };
+
+#define WIRE_EVIDENCE_NONCE_MAX 128 /* hex digits */
+#define WIRE_EVIDENCE_DAEMON_JSON_MAX 4096
+#define WIRE_EVIDENCE_HEX_CHUNK 1000
 
 struct wire_field {
         char key[64];

@@ -12,11 +12,16 @@ struct token {
         size_t len;
 };
 
-enum key_id { K_ROOT, K_ROOTFSTYPE, K_DATA, K_PROBE, K_IPTABLES, K_HEARTBEAT, K_COUNT };
+enum key_id {
+        K_ROOT, K_ROOTFSTYPE, K_DATA, K_PROBE, K_IPTABLES, K_HEARTBEAT,
+        K_VERITY, K_VERITY_SALT, K_VERITY_HASH, K_VERITY_BLOCKS, K_COUNT
+};
 
 static const char *const key_names[K_COUNT] = {
         [K_ROOT] = "root",   [K_ROOTFSTYPE] = "rootfstype", [K_DATA] = "data",
         [K_PROBE] = "probe", [K_IPTABLES] = "dockerd_iptables", [K_HEARTBEAT] = "heartbeat",
+        [K_VERITY] = "verity", [K_VERITY_SALT] = "verity_salt", [K_VERITY_HASH] = "verity_hash",
+        [K_VERITY_BLOCKS] = "verity_blocks",
 };
 
 static bool is_space(char c)
@@ -112,6 +117,36 @@ static int set_fstype(char *dst, size_t cap, const char *v, size_t len)
         return 0;
 }
 
+static int set_hex64(char *dst, const char *v, size_t len)
+{
+        if (len != 64)
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++)
+                if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+                        return -EINVAL;
+        memcpy(dst, v, len);
+        dst[len] = '\0';
+        return 0;
+}
+
+/* 1..2^30 blocks (4 TiB), decimal without a leading zero. */
+static int parse_blocks(const char *v, size_t len, unsigned long long *ret)
+{
+        unsigned long long n = 0;
+
+        if (len == 0 || len > 10 || v[0] == '0')
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++) {
+                if (v[i] < '0' || v[i] > '9')
+                        return -EINVAL;
+                n = n * 10 + (unsigned) (v[i] - '0');
+        }
+        if (n > (1ULL << 30))
+                return -EINVAL;
+        *ret = n;
+        return 0;
+}
+
 static int apply_key(struct init_cmdline *c, int key, const char *v, size_t len)
 {
         switch (key) {
@@ -127,6 +162,14 @@ static int apply_key(struct init_cmdline *c, int key, const char *v, size_t len)
                 return parse_bool(v, len, &c->dockerd_iptables);
         case K_HEARTBEAT:
                 return parse_seconds(v, len, &c->heartbeat_s);
+        case K_VERITY:
+                return set_hex64(c->verity_root_hash, v, len);
+        case K_VERITY_SALT:
+                return set_hex64(c->verity_salt, v, len);
+        case K_VERITY_HASH:
+                return set_path(c->verity_hash_dev, sizeof(c->verity_hash_dev), v, len);
+        case K_VERITY_BLOCKS:
+                return parse_blocks(v, len, &c->verity_blocks);
         default:
                 return -EINVAL;
         }
@@ -192,6 +235,15 @@ int init_cmdline_parse(const char *text, struct init_cmdline *ret, struct init_c
                 return fail(err, strlen(text), "ecivm.root missing");
         if (!c.probe && !(seen & (1u << K_DATA)))
                 return fail(err, strlen(text), "ecivm.data missing");
+        if (!c.probe && !(seen & (1u << K_VERITY)))
+                return fail(err, strlen(text), "ecivm.verity missing (the root must be dm-verity protected)");
+        if ((seen & (1u << K_VERITY)) &&
+            (seen & (1u << K_VERITY_SALT | 1u << K_VERITY_HASH | 1u << K_VERITY_BLOCKS)) !=
+                    (1u << K_VERITY_SALT | 1u << K_VERITY_HASH | 1u << K_VERITY_BLOCKS))
+                return fail(err, strlen(text), "ecivm.verity needs ecivm.verity_salt, _hash and _blocks");
+        if ((seen & (1u << K_VERITY)) &&
+            (strcmp(c.verity_hash_dev, c.root) == 0 || strcmp(c.verity_hash_dev, c.data) == 0))
+                return fail(err, strlen(text), "ecivm.verity_hash must differ from ecivm.root and ecivm.data");
         *ret = c;
         return 0;
 }

@@ -16,6 +16,13 @@ struct init_cmdline {
         bool probe;          /* ecivm.probe=1: say ECIVM-PROBE-OK, power off */
         bool dockerd_iptables;
         unsigned heartbeat_s;
+        /* dm-verity root, required outside probe mode: ecivm.verity (root
+         * hash), ecivm.verity_salt (64 lowercase hex each), ecivm.verity_hash
+         * (the hash tree device), ecivm.verity_blocks (data blocks, 4 KiB). */
+        char verity_root_hash[65];
+        char verity_salt[65];
+        char verity_hash_dev[64];
+        unsigned long long verity_blocks;
 };
 
 struct init_cmdline_error {

@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "evidence.h"
 #include "init.h"
 #include "log.h"
 
@@ -50,6 +51,7 @@ static void on_service_exit(struct init_state *s, struct service *svc, int statu
         }
         log_msg("%s (pid %d) exited: %s", svc->name, (int) svc->pid, st);
         log_tail(svc->name, svc->log_path, svc->log_start, 10);
+        verity_fail_if_corrupted(s);
         if (service_exited(svc, status, now_ms()) < 0)
                 init_fail(s, "supervise", "%s exited %d times within %u s (last exit %s)", svc->name,
                           SERVICE_MAX_RESTARTS + 1, SERVICE_RESTART_WINDOW_MS / 1000, st);
@@ -153,6 +155,7 @@ static void on_tick(struct init_state *s, uint64_t now)
         check_dockerd(s, now);
         now = now_ms();
         if (now >= s->next_heartbeat) {
+                verity_fail_if_corrupted(s);
                 s->next_heartbeat = now + (uint64_t) s->cmd.heartbeat_s * 1000u;
                 if (s->ctl.connected)
                         send_heartbeat(s);

@@ -9,6 +9,8 @@
 #include <sys/utsname.h>
 
 #include "daemon-json.h"
+#include "evidence.h"
+#include "verity.h"
 #include "init.h"
 #include "log.h"
 #include "modules.h"
@@ -84,12 +86,19 @@ static void open_control(struct init_state *s)
 
 static void mount_disks(struct init_state *s)
 {
-        const char *what = NULL;
-        int r = mounts_root(s->cmd.root, s->cmd.rootfstype, &what);
+        const char *what = NULL, *root = VERITY_DEV;
+        int r = verity_setup(&s->cmd, &what);
 
         if (r < 0)
-                init_fail(s, "mount-root", "mount %s (%s) read-only: %s", s->cmd.root, s->cmd.rootfstype,
-                          strerror(-r));
+                init_fail(s, "verity", "dm-verity root on %s (hash %s): %s: %s", s->cmd.root,
+                          s->cmd.verity_hash_dev, what, r == -EBADMSG ? "superblock does not match" : strerror(-r));
+        log_msg("dm-verity root %s over %s ready", VERITY_DEV, s->cmd.root);
+        r = mounts_root(root, s->cmd.rootfstype, &what);
+        if (r < 0)
+                verity_fail_if_corrupted(s);
+        if (r < 0)
+                init_fail(s, "mount-root", "mount %s (%s, dm-verity over %s) read-only: %s", root,
+                          s->cmd.rootfstype, s->cmd.root, strerror(-r));
         r = mounts_has_ext4(s->cmd.data);
         if (r < 0)
                 init_fail(s, "mount-data", "read data disk %s: %s", s->cmd.data, strerror(-r));

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include "evidence.h"
 #include "init.h"
 #include "log.h"
 
@@ -104,6 +105,9 @@ static void on_message(struct init_state *s, const struct wire_control *m)
                 return;
         case WIRE_V_PING:
                 reply(s, m->id, NULL);
+                return;
+        case WIRE_V_EVIDENCE:
+                evidence_reply(s, m);
                 return;
         case WIRE_V_SHUTDOWN:
                 log_msg("shutdown requested by the host");

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "services.h"
+#include "wire.h"
 #include "util.h"
 
 static const char *const containerd_argv[] = { "/usr/bin/containerd", NULL };
@@ -19,8 +20,9 @@ void services_init(struct service svc[SVC_COUNT])
 {
         static const struct service defaults[SVC_COUNT] = {
                 [SVC_CONTAINERD] = { .name = "containerd", .argv = containerd_argv,
-                                     .log_path = "/var/log/containerd.log" },
-                [SVC_DOCKERD] = { .name = "dockerd", .argv = dockerd_argv, .log_path = "/var/log/dockerd.log" },
+                                     .log_path = "/var/log/containerd.log", .to_host = 1 },
+                [SVC_DOCKERD] = { .name = "dockerd", .argv = dockerd_argv, .log_path = "/var/log/dockerd.log",
+                                  .to_host = 1 },
                 [SVC_AGENT] = { .name = "agent", .argv = agent_argv, .log_path = "/var/log/ecivm-agent.log" },
         };
 
@@ -56,16 +58,32 @@ _noreturn_ static void child_exec(const struct service *s, int log_fd)
         _exit(127);
 }
 
+/* The host keeps the service logs (ecivm logs): the log port is a file on
+ * the host side that the guest can only write to.  A virtio port opens only
+ * once (EBUSY after), so init keeps it and hands out duplicates. */
+static int open_service_log(const struct service *s)
+{
+        static int port = -1;
+
+        if (s->to_host && port < 0)
+                port = open("/dev/virtio-ports/" WIRE_PORT_LOG, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (s->to_host && port >= 0)
+                return fcntl(port, F_DUPFD_CLOEXEC, 3);
+        return open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+}
+
 int service_spawn(struct service *s)
 {
-        _cleanup_close_ int log_fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+        _cleanup_close_ int log_fd = open_service_log(s);
         pid_t pid;
+        off_t end;
 
         if (log_fd < 0)
                 return -errno;
         if (access(s->argv[0], X_OK) < 0)
                 return -errno;
-        s->log_start = lseek(log_fd, 0, SEEK_END);
+        end = lseek(log_fd, 0, SEEK_END);
+        s->log_start = end < 0 ? 0 : end; /* the port does not seek */
         pid = fork();
         if (pid < 0)
                 return -errno;

@@ -17,6 +17,7 @@ struct service {
         const char *name;
         const char *const *argv;
         const char *log_path;
+        int to_host;     /* send output to the host's log port when there is one */
         off_t log_start; /* where this run's output begins in the log */
         pid_t pid;
         enum service_state state;

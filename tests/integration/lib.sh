@@ -12,6 +12,8 @@ export ECIVMD="$top_builddir/vmm/ecivmd"
 export ECIVM_IMAGE_DIR="${ECIVM_IMAGE_DIR:-$top_builddir/images/out}"
 DOCKER_BIN=/usr/bin/docker # Debian's docker.io client, not any other docker
 BB_TAR="$ECIVM_IMAGE_DIR/bb.tar"
+# make images signs the manifest with this key (images/keys, never committed)
+export ECIVM_TRUSTED_KEY="${ECIVM_TRUSTED_KEY:-$top_builddir/images/keys/image.pub}"
 
 T=$(mktemp -d /tmp/ecivm-it.XXXXXX)
 export ECIVM_RUN_DIR="$T/run" ECIVM_STATE_DIR="$T/state"
@@ -31,9 +33,11 @@ check() {
 diag() { echo "# $*"; }
 bail() { echo "Bail out! $*"; exit 1; }
 
-vm_lock() {
+vm_lock() { # idempotent: reopening fd 9 would drop a lock already held
+        [ -n "${VM_LOCK_HELD:-}" ] && return 0
         exec 9>/tmp/ecivm-vm-tests.lock
         flock 9
+        VM_LOCK_HELD=1
 }
 
 cleanup() {

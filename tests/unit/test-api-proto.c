@@ -109,9 +109,9 @@ static void test_state_machine(void **state)
         static const char *const expected[] = {
                 "stopped: measuring",
                 "measuring: booting failed stopped",
-                "booting: ready failed stopping",
+                "booting: ready failed stopping degraded",
                 "ready: degraded stopping failed",
-                "degraded: ready stopping failed",
+                "degraded: ready stopping failed measuring stopped",
                 "stopping: stopped failed",
                 "failed: measuring stopped",
         };

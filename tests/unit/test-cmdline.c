@@ -21,6 +21,7 @@ run_cmdline_case(const char *base, const char *name)
         g_autoptr(GKeyFile) kf = g_key_file_new();
         g_autoptr(GError) error = NULL;
         g_autofree char *root = NULL, *fstype = NULL, *data = NULL;
+        g_autofree char *vhash = NULL, *vsalt = NULL, *vdev = NULL;
         g_autofree char *result = NULL;
         g_autofree char *actual = NULL;
         EcivmCmdlineParams p;
@@ -48,6 +49,14 @@ run_cmdline_case(const char *base, const char *name)
         BOOL(quiet)
         if (g_key_file_has_key(kf, "cmdline", "heartbeat_seconds", NULL))
                 p.heartbeat_seconds = (guint)g_key_file_get_uint64(kf, "cmdline", "heartbeat_seconds", NULL);
+        if (g_key_file_has_key(kf, "cmdline", "verity_root_hash", NULL))
+                p.verity_root_hash = vhash = g_key_file_get_string(kf, "cmdline", "verity_root_hash", NULL);
+        if (g_key_file_has_key(kf, "cmdline", "verity_salt", NULL))
+                p.verity_salt = vsalt = g_key_file_get_string(kf, "cmdline", "verity_salt", NULL);
+        if (g_key_file_has_key(kf, "cmdline", "verity_hash_device", NULL))
+                p.verity_hash_device = vdev = g_key_file_get_string(kf, "cmdline", "verity_hash_device", NULL);
+        if (g_key_file_has_key(kf, "cmdline", "verity_data_blocks", NULL))
+                p.verity_data_blocks = g_key_file_get_uint64(kf, "cmdline", "verity_data_blocks", NULL);
 #undef BOOL
 
         result = ecivm_cmdline_build(&p, &error);

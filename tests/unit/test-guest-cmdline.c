@@ -18,8 +18,11 @@ static void format_result(char *out, size_t cap, int r, const struct init_cmdlin
                 snprintf(out, cap, "error: %s at offset %zu (%d)\n", err->why, err->offset, r);
                 return;
         }
-        snprintf(out, cap, "root=%s\nrootfstype=%s\ndata=%s\nprobe=%d\ndockerd_iptables=%d\nheartbeat=%u\n", c->root,
-                 c->rootfstype, c->data, c->probe, c->dockerd_iptables, c->heartbeat_s);
+        snprintf(out, cap,
+                 "root=%s\nrootfstype=%s\ndata=%s\nprobe=%d\ndockerd_iptables=%d\nheartbeat=%u\n"
+                 "verity=%s\nverity_salt=%s\nverity_hash=%s\nverity_blocks=%llu\n",
+                 c->root, c->rootfstype, c->data, c->probe, c->dockerd_iptables, c->heartbeat_s, c->verity_root_hash,
+                 c->verity_salt, c->verity_hash_dev, c->verity_blocks);
 }
 
 static void golden_case(const char *subdir, const char *name)
@@ -71,13 +74,18 @@ static void test_untouched_on_failure(void **state)
 static void test_every_known_key_once(void **state)
 {
         static const char text[] = "ecivm.root=/dev/vda ecivm.rootfstype=ext4 ecivm.data=/dev/vdb ecivm.probe=0 "
-                                   "ecivm.dockerd_iptables=1 ecivm.heartbeat=3600";
+                                   "ecivm.dockerd_iptables=1 ecivm.heartbeat=3600 ecivm.verity="
+                                   "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b ecivm.verity_salt="
+                                   "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b "
+                                   "ecivm.verity_hash=/dev/vdc ecivm.verity_blocks=1073741824";
         struct init_cmdline c;
 
         assert_int_equal(init_cmdline_parse(text, &c, NULL), 0);
         assert_string_equal(c.rootfstype, "ext4");
         assert_true(c.dockerd_iptables);
         assert_int_equal(c.heartbeat_s, 3600);
+        assert_string_equal(c.verity_hash_dev, "/dev/vdc");
+        assert_true(c.verity_blocks == 1073741824ULL);
 }
 
 int main(void)

@@ -3,7 +3,7 @@
  *        or "error: <message>" (origin "manifest.json"); valid-*.json files
  *        are canonical, so to_json(parse(x)) == x byte for byte.
  *   golden/manifest/build-info/<c>.env + <c>.packages -> <c>.out
- *        ecivm_manifest_from_build_info() with the default cmdline.
+ *        ecivm_manifest_from_build_info() with the default cmdline params.
  * ECIVM_REGENERATE_GOLDEN=1 rewrites the .out files (see vmm-golden.h). */
 #include "config.h"
 
@@ -69,9 +69,8 @@ run_build_info_case(const char *base, const char *name)
         g_autofree char *out_rel = g_strconcat(base, ".out", NULL);
         g_autofree char *env = golden_read(env_rel, NULL);
         g_autofree char *pkgs = golden_read(pkg_rel, NULL);
-        g_autofree char *cmdline = default_cmdline();
         g_autoptr(GError) error = NULL;
-        g_autoptr(EcivmManifest) m = ecivm_manifest_from_build_info(env, pkgs, cmdline, &error);
+        g_autoptr(EcivmManifest) m = ecivm_manifest_from_build_info(env, pkgs, NULL, &error);
         g_autofree char *actual = NULL;
 
         golden_assert_outcome(name, m != NULL, error);
@@ -85,16 +84,21 @@ run_build_info_case(const char *base, const char *name)
         golden_compare(out_rel, actual);
 }
 
-/* The fixtures' cmdline is what the builder makes with default params. */
+/* The fixtures' cmdline is what the builder makes with default params and
+ * the manifest's verity values. */
 static void
 test_fixture_cmdline_is_default(void **state)
 {
-        g_autofree char *cmdline = default_cmdline();
         gsize len = 0;
         g_autofree char *json = golden_read("manifest/parse/valid-full.json", &len);
         g_autoptr(EcivmManifest) m = ecivm_manifest_parse(json, len, "valid-full.json", NULL);
+        g_autofree char *cmdline = NULL;
+        EcivmCmdlineParams p;
 
         assert_non_null(m);
+        ecivm_cmdline_params_init(&p);
+        ecivm_manifest_cmdline_params(m, &p);
+        cmdline = ecivm_cmdline_build(&p, NULL);
         assert_string_equal(m->cmdline, cmdline);
         assert_int_equal(m->packages->len, 3);
         assert_string_equal(((EcivmManifestPackage *)m->packages->pdata[0])->name, "docker.io");
@@ -105,12 +109,17 @@ test_cmdline_argument(void **state)
 {
         g_autoptr(GError) e1 = NULL;
         g_autoptr(GError) e2 = NULL;
-        const char *env = "KERNEL_RELEASE=6.1.0-57-cloud-amd64\n";
+        g_autofree char *env = golden_read("manifest/build-info/full.env", NULL);
+        EcivmCmdlineParams p;
 
-        assert_null(ecivm_manifest_from_build_info(env, "a 1\n", "", &e1));
-        assert_string_equal(e1->message, "cmdline: must not be empty");
-        assert_null(ecivm_manifest_from_build_info(env, "a 1\n", "quiet\ninit=/bin/sh", &e2));
-        assert_string_equal(e2->message, "cmdline: contains a non-printable character");
+        ecivm_cmdline_params_init(&p);
+        p.root_device = "";
+        assert_null(ecivm_manifest_from_build_info(env, "a 1\n", &p, &e1));
+        assert_string_equal(e1->message, "root_device: must not be empty");
+        ecivm_cmdline_params_init(&p);
+        p.verity_hash_device = "/dev/vdb";
+        assert_null(ecivm_manifest_from_build_info(env, "a 1\n", &p, &e2));
+        assert_string_equal(e2->message, "verity_hash_device: must differ from root_device and data_device");
 }
 
 #define SHA_K "1111111111111111111111111111111111111111111111111111111111111111"
@@ -127,8 +136,12 @@ sample(void)
         m->initrd.path = g_strdup("initrd.img");
         m->initrd.sha256 = g_strdup(SHA_X);
         m->root.path = g_strdup("root.erofs");
-        m->root.sha256 = g_strdup(SHA_X);
         m->root.format = g_strdup("erofs");
+        m->root.data_blocks = 70757;
+        m->root.hash_tree = g_strdup("root.verity");
+        m->root.hash_tree_sha256 = g_strdup(SHA_X);
+        m->root.verity_root_hash = g_strdup(SHA_K);
+        m->root.verity_salt = g_strdup(SHA_X);
         m->cmdline = default_cmdline();
         ecivm_manifest_add_package(m, "docker.io", "20.10.24+dfsg1-1+deb12u1+b6");
         return m;
@@ -146,8 +159,8 @@ test_check_artifact(void **state)
         assert_false(ecivm_manifest_check_artifact(m, ECIVM_ARTIFACT_KERNEL, SHA_X, &e1));
         assert_true(g_error_matches(e1, ECIVM_ERROR, ECIVM_ERROR_MISMATCH));
         assert_string_equal(e1->message, "kernel: digest mismatch: expected " SHA_K " actual " SHA_X);
-        assert_false(ecivm_manifest_check_artifact(m, ECIVM_ARTIFACT_ROOT, SHA_K, &e2));
-        assert_string_equal(e2->message, "root: digest mismatch: expected " SHA_X " actual " SHA_K);
+        assert_false(ecivm_manifest_check_artifact(m, ECIVM_ARTIFACT_HASH_TREE, SHA_K, &e2));
+        assert_string_equal(e2->message, "hashtree: digest mismatch: expected " SHA_X " actual " SHA_K);
         assert_false(ecivm_manifest_check_artifact(m, ECIVM_ARTIFACT_INITRD, "ABC", &e3));
         assert_true(g_error_matches(e3, ECIVM_ERROR, ECIVM_ERROR_INVALID));
         assert_string_equal(e3->message, "initrd: actual digest is not 64 lowercase hex digits");
@@ -196,9 +209,9 @@ test_load_file(void **state)
         assert_true(g_error_matches(error, ECIVM_ERROR, ECIVM_ERROR_IO));
         g_clear_error(&error);
         /* errors name the file */
-        assert_true(g_file_set_contents(path, "{\"manifestVersion\": 2}", -1, NULL));
+        assert_true(g_file_set_contents(path, "{\"manifestVersion\": 1}", -1, NULL));
         assert_null(ecivm_manifest_load_file(path, &error));
-        g_autofree char *msg = g_strdup_printf("%s: manifestVersion: unsupported version 2 (expected 1)", path);
+        g_autofree char *msg = g_strdup_printf("%s: manifestVersion: unsupported version 1 (expected 2)", path);
         assert_string_equal(error->message, msg);
         g_unlink(path);
         g_rmdir(dir);

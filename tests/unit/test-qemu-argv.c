@@ -62,6 +62,7 @@ plan_from_keyfile(GKeyFile *kf)
         p->cmdline = opt_string(kf, "cmdline");
         p->root_image = opt_string(kf, "root_image");
         p->data_disk = opt_string(kf, "data_disk");
+        p->verity_hash = opt_string(kf, "verity_hash");
         p->console_log = opt_string(kf, "console_log");
         set_channel(kf, "control", &p->control);
         set_channel(kf, "docker", &p->docker);
@@ -181,6 +182,7 @@ test_comma_in_every_path(void **state)
                 { "initrd", G_STRUCT_OFFSET(EcivmLaunchPlan, initrd) },
                 { "root_image", G_STRUCT_OFFSET(EcivmLaunchPlan, root_image) },
                 { "data_disk", G_STRUCT_OFFSET(EcivmLaunchPlan, data_disk) },
+                { "verity_hash", G_STRUCT_OFFSET(EcivmLaunchPlan, verity_hash) },
                 { "console_log", G_STRUCT_OFFSET(EcivmLaunchPlan, console_log) },
                 { "qmp_socket", G_STRUCT_OFFSET(EcivmLaunchPlan, qmp_socket) },
                 { "pidfile", G_STRUCT_OFFSET(EcivmLaunchPlan, pidfile) },

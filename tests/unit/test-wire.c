@@ -689,7 +689,8 @@ static struct wire_control *ctl_new(uint8_t verb, uint32_t id)
 static void test_verb_names(void **state)
 {
         static const uint8_t all[] = { WIRE_V_BOOTED, WIRE_V_READY,  WIRE_V_FAILURE,  WIRE_V_EVENT,
-                                       WIRE_V_REPLY,  WIRE_V_STATUS, WIRE_V_SHUTDOWN, WIRE_V_PING };
+                                       WIRE_V_REPLY,  WIRE_V_STATUS, WIRE_V_SHUTDOWN, WIRE_V_PING,
+                                       WIRE_V_EVIDENCE, WIRE_V_EVIDENCE_REPLY };
         (void) state;
         for (size_t i = 0; i < sizeof(all); i++) {
                 const char *name = wire_verb_name(all[i]);
@@ -697,9 +698,9 @@ static void test_verb_names(void **state)
                 assert_int_equal(wire_verb_from_name(name), all[i]);
         }
         assert_null(wire_verb_name(0));
-        assert_null(wire_verb_name(6));
+        assert_null(wire_verb_name(7));
         assert_null(wire_verb_name(15));
-        assert_null(wire_verb_name(19));
+        assert_null(wire_verb_name(20));
         assert_int_equal(wire_verb_from_name("READY"), -EINVAL);
         assert_int_equal(wire_verb_from_name(""), -EINVAL);
 }
@@ -707,7 +708,8 @@ static void test_verb_names(void **state)
 static void test_control_roundtrip(void **state)
 {
         static const uint8_t all[] = { WIRE_V_BOOTED, WIRE_V_READY,  WIRE_V_FAILURE,  WIRE_V_EVENT,
-                                       WIRE_V_REPLY,  WIRE_V_STATUS, WIRE_V_SHUTDOWN, WIRE_V_PING };
+                                       WIRE_V_REPLY,  WIRE_V_STATUS, WIRE_V_SHUTDOWN, WIRE_V_PING,
+                                       WIRE_V_EVIDENCE, WIRE_V_EVIDENCE_REPLY };
         uint8_t *buf = malloc(5 + WIRE_CONTROL_MAX_BODY);
         struct wire_control *back = ctl_new(0, 0);
 
@@ -786,9 +788,9 @@ static void test_control_refusals(void **state)
         assert_int_equal(DECODE_STR(WIRE_V_READY, "a==b\n"), 0);
         /* unknown verbs */
         assert_int_equal(DECODE_STR(0, "a=b\n"), -EPROTO);
-        assert_int_equal(DECODE_STR(6, "a=b\n"), -EPROTO);
+        assert_int_equal(DECODE_STR(7, "a=b\n"), -EPROTO);
         assert_int_equal(DECODE_STR(15, "a=b\n"), -EPROTO);
-        assert_int_equal(DECODE_STR(19, "a=b\n"), -EPROTO);
+        assert_int_equal(DECODE_STR(20, "a=b\n"), -EPROTO);
         assert_int_equal(DECODE_STR(0xff, ""), -EPROTO);
         /* shape */
         assert_int_equal(DECODE_STR(WIRE_V_READY, "a=b"), -EPROTO);

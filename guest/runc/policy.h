@@ -1,0 +1,86 @@
+/* The ECI policy: a pure function over an OCI runtime config (config.json).
+ *
+ * Config in, config out (rewritten in place) or a refusal whose message is
+ * what `docker run` shows.  Everything that needs I/O (the allocated ID
+ * range, the realpath/mount identity of bind sources, the identity of
+ * namespace paths and of PID 1's namespaces, the image allow-list decision)
+ * is resolved by the caller and passed in the context. */
+#ifndef ECIVM_RUNC_POLICY_H
+#define ECIVM_RUNC_POLICY_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#define ECI_POLICY_ERROR (eci_policy_error_quark())
+GQuark eci_policy_error_quark(void);
+
+typedef enum {
+        ECI_POLICY_ERROR_REFUSED, /* the config asks for something ECI forbids */
+        ECI_POLICY_ERROR_INVALID, /* not a config we understand */
+} EciPolicyError;
+
+typedef enum {
+        /* the Docker Engine's or containerd's sockets: the image allow-list
+         * may lift it */
+        ECI_PROTECT_SOCKET,
+        /* the VM itself: never */
+        ECI_PROTECT_VM,
+} EciProtectKind;
+
+/* A path of the VM that no bind may expose.  A bind source is refused when
+ * it is this path or an ancestor of it, and, when SUBTREE is set, also when
+ * it lies below it.  Both the realpath and the identity CANON are compared:
+ * "<major>:<minor>:<path within that file system>" as the caller resolves it
+ * from mountinfo, so a bind of a bind (a named volume with o=bind) compares
+ * equal to its origin. */
+typedef struct {
+        const char *name;  /* the realpath, also in the message: "/run/docker.sock" */
+        EciProtectKind kind;
+        gboolean subtree;
+        const char *why;   /* "it would expose the Docker Engine socket" */
+} EciProtectedPath;
+
+typedef struct {
+        const EciProtectedPath *path;
+        const char *canon; /* NULL when it does not exist (then only the name counts) */
+} EciProtected;
+
+/* The VM's protected paths (the caller resolves their CANON). */
+extern const EciProtectedPath eci_protected_paths[];
+extern const gsize eci_n_protected_paths;
+
+/* A bind source as the caller resolved it in the VM. */
+typedef struct {
+        char *realpath;
+        char *canon;
+} EciBindFact;
+
+typedef struct {
+        guint32 id_base;              /* host uid/gid of the container's root */
+        guint32 id_count;             /* 65536 */
+        gboolean socket_mount_allowed; /* the image is on the socket allow-list */
+        /* namespace type ("pid", "network", …) -> identity of PID 1's one */
+        GHashTable *vm_ns;
+        /* namespace path in the config -> identity ("dev:ino"); a path that is
+         * missing here could not be resolved and is refused */
+        GHashTable *ns_identity;
+        /* bind mount source -> EciBindFact */
+        GHashTable *binds;
+        const EciProtected *protected_paths;
+        gsize n_protected;
+        /* when set, root.path becomes this (the shim's id-mapped rootfs) */
+        const char *root_path;
+        /* when set, lxcfs's mount point: its proc files are bound over /proc */
+        const char *lxcfs_dir;
+} EciPolicyContext;
+
+/* Rewrites CONFIG (the parsed config.json) in place.  Returns FALSE with
+ * ECI_POLICY_ERROR_REFUSED and a message such as
+ * "ecivm: --pid=host is not allowed: containers cannot share namespaces with
+ * the VM", or ECI_POLICY_ERROR_INVALID for a malformed config. */
+gboolean eci_policy_apply(JsonNode *config, const EciPolicyContext *ctx, GError **error);
+
+/* The syscalls a container never gets, whatever its profile or caps. */
+extern const char *const eci_policy_denied_syscalls[];
+
+#endif

@@ -1,0 +1,270 @@
+/* Docker hands runc an overlayfs root.path, and overlayfs cannot be
+ * id-mapped (EINVAL on 6.1), but an overlay whose lower layers are id-mapped
+ * mounts of ext4 works.  So: the image's layers (Docker's lowerdir, shared
+ * by every container of that image, never copied) are bound id-mapped
+ * with the container's range under DIR/ID/l<N>, and a new overlay over them
+ * with the container's own upper layer (Docker's <layer>/diff, so `docker
+ * diff/cp/commit` still see the changes) is mounted at DIR/ID/rootfs.
+ * Files keep their on-disk owners; root-owned image files appear as root
+ * inside, and what the container writes lands as its host IDs. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "rootfs.h"
+
+#define OVERLAY_ROOT "/var/lib/docker/overlay2"
+#define MAX_LAYERS 128
+
+static gboolean fail(GError **error, const char *what, const char *path)
+{
+        int e = errno;
+
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "ecivm: container root: %s %s: %s", what, path,
+                    g_strerror(e));
+        return FALSE;
+}
+
+/* A user namespace mapping 0..SIZE-1 to BASE..; its fd, or -1. */
+static int userns_fd(guint32 base, guint32 size)
+{
+        int sync_pipe[2], fd = -1;
+        char path[64], map[64];
+        pid_t pid;
+
+        if (pipe2(sync_pipe, O_CLOEXEC) < 0)
+                return -1;
+        pid = fork();
+        if (pid < 0) {
+                close(sync_pipe[0]);
+                close(sync_pipe[1]);
+                return -1;
+        }
+        if (pid == 0) {
+                char c;
+
+                close(sync_pipe[1]);
+                if (unshare(CLONE_NEWUSER) < 0)
+                        _exit(1);
+                /* parent writes the maps, then closes: EOF ends us */
+                while (read(sync_pipe[0], &c, 1) > 0) {
+                }
+                _exit(0);
+        }
+        close(sync_pipe[0]);
+        snprintf(map, sizeof(map), "0 %u %u\n", base, size);
+        /* wait until the child has its namespace */
+        for (int i = 0; i < 2000; i++) {
+                struct stat a, b;
+
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+                if (stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino != b.st_ino)
+                        break;
+                usleep(1000);
+        }
+        {
+                static const char *const maps[] = { "uid_map", "gid_map" };
+                gboolean ok = TRUE;
+
+                for (gsize i = 0; i < G_N_ELEMENTS(maps) && ok; i++) {
+                        int mfd;
+
+                        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, maps[i]);
+                        mfd = open(path, O_WRONLY | O_CLOEXEC);
+                        ok = mfd >= 0 && write(mfd, map, strlen(map)) == (ssize_t) strlen(map);
+                        if (mfd >= 0)
+                                close(mfd);
+                }
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+                if (ok)
+                        fd = open(path, O_RDONLY | O_CLOEXEC);
+        }
+        close(sync_pipe[1]);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        return fd;
+}
+
+static gboolean bind_idmapped(const char *src, const char *dst, int ns_fd, GError **error)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (guint64) ns_fd };
+        int fd;
+
+        if (g_mkdir_with_parents(dst, 0711) < 0)
+                return fail(error, "mkdir", dst);
+        fd = (int) syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (fd < 0)
+                return fail(error, "open_tree", src);
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+                close(fd);
+                return fail(error, "id-map", src);
+        }
+        if (syscall(SYS_move_mount, fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+                close(fd);
+                return fail(error, "move_mount", dst);
+        }
+        close(fd);
+        return TRUE;
+}
+
+/* Docker's overlay2 layer of a container: root.path = OVERLAY_ROOT/<l>/merged */
+static char *layer_dir(JsonNode *config)
+{
+        JsonObject *root = JSON_NODE_HOLDS_OBJECT(config) ? json_node_get_object(config) : NULL;
+        JsonNode *r = root ? json_object_get_member(root, "root") : NULL;
+        const char *path = r && JSON_NODE_HOLDS_OBJECT(r) ?
+                                   json_object_get_string_member_with_default(json_node_get_object(r), "path", NULL) :
+                                   NULL;
+        g_autofree char *dir = NULL;
+
+        if (path == NULL || !g_str_has_prefix(path, OVERLAY_ROOT "/") || !g_str_has_suffix(path, "/merged"))
+                return NULL;
+        dir = g_path_get_dirname(path);
+        if (strchr(dir + strlen(OVERLAY_ROOT) + 1, '/') != NULL)
+                return NULL;
+        return g_steal_pointer(&dir);
+}
+
+/* Shift the owners of the container's own upper layer from OLD to NEW base
+ * (a restart that got another range). */
+static guint32 shift_old, shift_new, shift_size;
+static int shift_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        uid_t u = st->st_uid;
+        gid_t g = st->st_gid;
+
+        if (u >= shift_old && u - shift_old < shift_size)
+                u = u - shift_old + shift_new;
+        if (g >= shift_old && g - shift_old < shift_size)
+                g = g - shift_old + shift_new;
+        if ((u != st->st_uid || g != st->st_gid) && lchown(path, u, g) < 0)
+                return -1;
+        /* lchown drops set-id bits; put them back */
+        if ((st->st_mode & (S_ISUID | S_ISGID)) && !S_ISLNK(st->st_mode))
+                (void) chmod(path, st->st_mode & 07777);
+        return 0;
+}
+
+static gboolean own_upper(const char *layer, const char *upper, guint32 base, guint32 size, GError **error)
+{
+        g_autofree char *mark = g_build_filename(layer, "ecivm-base", NULL);
+        g_autofree char *old = NULL;
+        g_autofree char *now = g_strdup_printf("%u\n", base);
+        guint64 old_base;
+
+        if (g_file_get_contents(mark, &old, NULL, NULL) && strcmp(old, now) != 0 &&
+            g_ascii_string_to_unsigned(g_strchomp(old), 10, 0, G_MAXUINT32, &old_base, NULL)) {
+                shift_old = (guint32) old_base;
+                shift_new = base;
+                shift_size = size;
+                if (nftw(upper, shift_one, 64, FTW_PHYS | FTW_MOUNT) != 0)
+                        return fail(error, "shift owners of", upper);
+        }
+        if (lchown(upper, base, base) < 0)
+                return fail(error, "chown", upper);
+        if (!g_file_set_contents(mark, now, -1, error))
+                return FALSE;
+        return TRUE;
+}
+
+char *eci_rootfs_prepare(const char *dir, const char *id, JsonNode *config, guint32 base, guint32 size,
+                         GError **error)
+{
+        g_autofree char *layer = layer_dir(config);
+        g_autofree char *lower_file = NULL, *lower = NULL, *upper = NULL, *work = NULL;
+        g_autofree char *cdir = NULL, *target = NULL;
+        g_autoptr(GString) lowers = g_string_new(NULL);
+        g_autoptr(GString) opts = g_string_new(NULL);
+        g_auto(GStrv) parts = NULL;
+        int ns = -1;
+
+        if (layer == NULL)
+                return NULL;
+        lower_file = g_build_filename(layer, "lower", NULL);
+        if (!g_file_get_contents(lower_file, &lower, NULL, NULL))
+                return NULL; /* a layer without parents: nothing to map */
+        eci_rootfs_release(dir, id);
+        cdir = g_build_filename(dir, id, NULL);
+        target = g_build_filename(cdir, "rootfs", NULL);
+        upper = g_build_filename(layer, "diff", NULL);
+        work = g_build_filename(layer, "ecivm-work", NULL);
+        if (g_mkdir_with_parents(target, 0711) < 0 || chmod(dir, 0711) < 0 || chmod(cdir, 0711) < 0) {
+                fail(error, "mkdir", target);
+                return NULL;
+        }
+        if (g_mkdir_with_parents(work, 0700) < 0) {
+                fail(error, "mkdir", work);
+                return NULL;
+        }
+        if (!own_upper(layer, upper, base, size, error))
+                return NULL;
+        ns = userns_fd(base, size);
+        if (ns < 0) {
+                fail(error, "user namespace for", id);
+                return NULL;
+        }
+        parts = g_strsplit(g_strchomp(lower), ":", MAX_LAYERS + 1);
+        for (guint i = 0; parts[i] != NULL; i++) {
+                g_autofree char *src = g_build_filename(OVERLAY_ROOT, parts[i], NULL);
+                g_autofree char *name = g_strdup_printf("l%u", i);
+                g_autofree char *dst = g_build_filename(cdir, name, NULL);
+                char real[PATH_MAX];
+
+                if (i >= MAX_LAYERS || realpath(src, real) == NULL ||
+                    !g_str_has_prefix(real, OVERLAY_ROOT "/")) {
+                        errno = EINVAL;
+                        fail(error, "lower layer", src);
+                        goto error;
+                }
+                if (!bind_idmapped(real, dst, ns, error))
+                        goto error;
+                g_string_append_printf(lowers, "%s%s", i ? ":" : "", dst);
+        }
+        g_string_printf(opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowers->str, upper, work);
+        if (mount("overlay", target, "overlay", 0, opts->str) < 0) {
+                fail(error, "mount overlay at", target);
+                goto error;
+        }
+        close(ns);
+        return g_steal_pointer(&target);
+error:
+        close(ns);
+        eci_rootfs_release(dir, id);
+        return NULL;
+}
+
+void eci_rootfs_release(const char *dir, const char *id)
+{
+        g_autofree char *cdir = g_build_filename(dir, id, NULL);
+        g_autofree char *target = g_build_filename(cdir, "rootfs", NULL);
+        g_autoptr(GDir) d = NULL;
+        const char *name;
+
+        if (strchr(id, '/') != NULL || id[0] == '.')
+                return;
+        (void) umount2(target, MNT_DETACH);
+        (void) g_rmdir(target);
+        d = g_dir_open(cdir, 0, NULL);
+        while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+                g_autofree char *p = g_build_filename(cdir, name, NULL);
+
+                (void) umount2(p, MNT_DETACH);
+                (void) g_remove(p);
+        }
+        (void) g_rmdir(cdir);
+}

@@ -1,0 +1,16 @@
+/* The container's root file system, owned by its user-ID range without a
+ * copy: Docker's overlay is rebuilt over id-mapped lower layers. */
+#ifndef ECIVM_RUNC_ROOTFS_H
+#define ECIVM_RUNC_ROOTFS_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+/* Mounts DIR/ID/rootfs for CONFIG's root.path and returns that path; NULL
+ * without an error when the root needs nothing (not an overlay). */
+char *eci_rootfs_prepare(const char *dir, const char *id, JsonNode *config, guint32 base, guint32 size,
+                         GError **error);
+/* Unmounts and removes DIR/ID (best effort). */
+void eci_rootfs_release(const char *dir, const char *id);
+
+#endif

@@ -1,0 +1,1 @@
+lJpPYU5nXy/n7Jx4Zd9s2ApE2+OfRAO4k8zZ7b80vMeYGkPeng9U9g9/LcaNaiaPviDfla3GmYKAnPhGlKv4Dg==
