@@ -2,7 +2,7 @@
 # images/build.sh: build the ecivm guest images from Debian bookworm packages.
 #
 #   images/build.sh --out DIR --init PATH/ecivm-init --agent PATH/ecivm-agent
-#                   [--cache DIR]
+#                   [--cache DIR] [--runc-shim PATH/ecivm-runc [--test-runtime]]
 #
 # Writes into OUT:
 #   vmlinuz         the current linux-image-*-cloud-amd64 kernel
@@ -13,7 +13,12 @@
 #   root.erofs      read-only root: the closure of images/root-packages.txt
 #                   minus images/root-drop.txt, usr-merged, with no shell,
 #                   getty, login or su; /sbin/ecivm-init (= --init) and
-#                   /usr/libexec/ecivm/ecivm-agent (= --agent)
+#                   /usr/libexec/ecivm/ecivm-agent (= --agent); with --runc-shim
+#                   the guest's runc is ecivm-runc (/usr/sbin/runc) and the
+#                   real runc is hidden at /usr/libexec/ecivm/runc (0700);
+#                   --test-runtime (test images only, never the one users
+#                   boot) adds /etc/ecivm/test-runtime, for which ecivm-init
+#                   registers the real runc as dockerd runtime "plain-runc"
 #   bb.tar          busybox rootfs for `docker import` (a container, not the VM)
 #   packages.txt    "name version" of every package in vmlinuz/initrd/root
 #   root.verity     dm-verity hash tree of root.erofs (veritysetup format)
@@ -46,31 +51,39 @@ usage: images/build.sh --out DIR --init PATH/ecivm-init --agent PATH/ecivm-agent
   --cache DIR   downloaded .debs, unpacked trees (default: images/cache)
   --init PATH   static x86_64 ecivm-init: /init of the initramfs, /sbin/ecivm-init of the root
   --agent PATH  static x86_64 ecivm-agent: /usr/libexec/ecivm/ecivm-agent of the root
+  --runc-shim PATH  x86_64 ecivm-runc: the root's /usr/sbin/runc (the real one moves to
+                /usr/libexec/ecivm/runc)
+  --test-runtime  with --runc-shim: mark the image as a test image, whose dockerd also
+                gets the real runc as runtime "plain-runc" (use a separate --out)
 Environment: SOURCE_DATE_EPOCH sets the timestamp of every file in the images.
 EOF
 }
 
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 SELF=$HERE/$(basename -- "${BASH_SOURCE[0]}")
-OUT=$HERE/out CACHE=$HERE/cache INIT='' AGENT=''
+OUT=$HERE/out CACHE=$HERE/cache INIT='' AGENT='' RUNC_SHIM='' TEST_RUNTIME=''
 while (($#)); do
   case $1 in
-    --out|--cache|--init|--agent)
+    --out|--cache|--init|--agent|--runc-shim)
       (($# >= 2)) || die "$1 needs a value (see --help)"
       case $1 in
         --out) OUT=$2 ;; --cache) CACHE=$2 ;; --init) INIT=$2 ;; --agent) AGENT=$2 ;;
+        --runc-shim) RUNC_SHIM=$2 ;;
       esac
       shift 2 ;;
     --out=*) OUT=${1#*=}; shift ;;
     --cache=*) CACHE=${1#*=}; shift ;;
     --init=*) INIT=${1#*=}; shift ;;
     --agent=*) AGENT=${1#*=}; shift ;;
+    --runc-shim=*) RUNC_SHIM=${1#*=}; shift ;;
+    --test-runtime) TEST_RUNTIME=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
 [[ -n $INIT ]] || die "--init PATH/ecivm-init is required (see --help)"
 [[ -n $AGENT ]] || die "--agent PATH/ecivm-agent is required (see --help)"
+[[ -z $TEST_RUNTIME || -n $RUNC_SHIM ]] || die "--test-runtime needs --runc-shim (see --help)"
 
 # ---------------------------------------------------------------- settings
 KERNEL_META=linux-image-cloud-amd64   # metapackage naming the current kernel
@@ -124,6 +137,15 @@ check_static() {
 check_static --init "$INIT"
 check_static --agent "$AGENT"
 INIT=$(realpath -- "$INIT") AGENT=$(realpath -- "$AGENT")
+# ecivm-runc links the root's GLib and json-glib (checked with the root's
+# libraries when it is installed).
+if [[ -n $RUNC_SHIM ]]; then
+  [[ -f $RUNC_SHIM ]] || die "--runc-shim: no such file: $RUNC_SHIM"
+  hdr=$(od -An -tx1 -N20 -- "$RUNC_SHIM" | tr -d ' \n')
+  [[ ${hdr:0:8} == 7f454c46 && ${hdr:8:2} == 02 && ${hdr:36:4} == 3e00 ]] ||
+    die "--runc-shim: not an x86_64 ELF file: $RUNC_SHIM"
+  RUNC_SHIM=$(realpath -- "$RUNC_SHIM")
+fi
 mkdir -p -- "$OUT" "$CACHE"
 OUT=$(realpath -- "$OUT") CACHE=$(realpath -- "$CACHE")
 DEBS=$CACHE/debs TREES=$CACHE/trees STAMPS=$OUT/.stamps
@@ -142,6 +164,8 @@ RECIPE=$( { sha_file "$SELF"; sha_file "$MODULES_LIST"; sha_file "$ROOT_PACKAGES
             sha_file "$ROOT_DROP_LIST"; echo "epoch=$EPOCH uid=$EUID ${EROFS_OPTS[*]}"; } | sha_str)
 INIT_SHA=$(sha_file "$INIT")
 AGENT_SHA=$(sha_file "$AGENT")
+RUNC_SHIM_SHA=none
+if [[ -n $RUNC_SHIM ]]; then RUNC_SHIM_SHA="$(sha_file "$RUNC_SHIM") test=${TEST_RUNTIME:-0}"; fi
 
 # ------------------------------------------------------- stamps, outputs
 # A tree's stamp holds the hash of its inputs.  An output's stamp holds
@@ -553,13 +577,27 @@ RTREE=$TREES/rootfs
 
 # --------------------------------------------------------- 7. root.erofs
 STEP=root.erofs
-h=$( { echo "root.erofs $RTREE_HASH $INIT_SHA $AGENT_SHA"; } | sha_str)
+h=$( { echo "root.erofs $RTREE_HASH $INIT_SHA $AGENT_SHA $RUNC_SHIM_SHA"; } | sha_str)
 if out_ok root.erofs "$h"; then
   say "root.erofs up to date"
 else
   t0=$(now_us)
   install -m 0755 -- "$INIT" "$RTREE/usr/sbin/ecivm-init"
   install -m 0755 -- "$AGENT" "$RTREE/usr/libexec/ecivm/ecivm-agent"
+  # The shared tree holds Debian's runc at /usr/sbin/runc unless a shim build
+  # moved it: put it where this build wants it.
+  real_runc=$RTREE/usr/libexec/ecivm/runc
+  rm -f -- "$RTREE/etc/ecivm/test-runtime"
+  if [[ -n $RUNC_SHIM ]]; then
+    [[ -e $real_runc ]] || mv -- "$RTREE/usr/sbin/runc" "$real_runc"
+    chmod 0700 -- "$real_runc"
+    install -m 0755 -- "$RUNC_SHIM" "$RTREE/usr/sbin/runc"
+    if [[ -n $TEST_RUNTIME ]]; then echo plain-runc >"$RTREE/etc/ecivm/test-runtime"; fi
+    check_libs "$RTREE"
+  elif [[ -e $real_runc ]]; then
+    mv -f -- "$real_runc" "$RTREE/usr/sbin/runc"
+    chmod 0755 -- "$RTREE/usr/sbin/runc"
+  fi
   for f in "${FORBIDDEN[@]}"; do
     if [[ -e $RTREE$f || -L $RTREE$f ]]; then die "forbidden file in the root: $f"; fi
   done

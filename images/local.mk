@@ -27,15 +27,31 @@ IMAGES_CACHE = $(abs_top_builddir)/images/cache
 # build tree trusts images/keys/image.pub by default.
 IMAGES_KEYS = $(abs_top_builddir)/images/keys
 
-images: guest/ecivm-init guest/ecivm-agent vmm/ecivm
+images: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc vmm/ecivm
 	$(srcdir)/images/build.sh --out $(IMAGES_OUT) --cache $(IMAGES_CACHE) \
-	  --init guest/ecivm-init --agent guest/ecivm-agent
+	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc
 	vmm/ecivm keygen --if-missing --out $(IMAGES_KEYS) --name image
 	vmm/ecivm manifest --sign-key $(IMAGES_KEYS)/image.key $(IMAGES_OUT)
 
-images/out/manifest.json: guest/ecivm-init guest/ecivm-agent vmm/ecivm
+images/out/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc vmm/ecivm
 	$(MAKE) $(AM_MAKEFLAGS) images
 
 images-clean:
 	rm -rf $(IMAGES_OUT) $(IMAGES_CACHE)/trees $(IMAGES_CACHE)/resolved.txt \
 	  $(IMAGES_CACHE)/tmp.*
+
+# --- ecivm-runc test image ---
+# images/out-test: the same image plus the real runc as dockerd runtime
+# "plain-runc" (build.sh --test-runtime), so tests/integration/eci-plain.sh can
+# show each escape works without ecivm-runc.  Never the image users boot.
+IMAGES_TEST_OUT = $(abs_top_builddir)/images/out-test
+.PHONY: images-test
+images-test: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc vmm/ecivm
+	$(srcdir)/images/build.sh --out $(IMAGES_TEST_OUT) --cache $(IMAGES_CACHE) \
+	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --test-runtime
+	vmm/ecivm keygen --if-missing --out $(IMAGES_KEYS) --name image
+	vmm/ecivm manifest --sign-key $(IMAGES_KEYS)/image.key $(IMAGES_TEST_OUT)
+
+images/out-test/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc vmm/ecivm
+	$(MAKE) $(AM_MAKEFLAGS) images-test
+# --- end ecivm-runc test image ---

@@ -342,6 +342,7 @@ static gboolean client_write(Client *c)
 static gboolean on_client(gint fd, GIOCondition cond, gpointer user)
 {
         Client *c = user;
+        gboolean had_output = c->out->len > 0;
 
         if ((cond & G_IO_OUT) && !client_write(c)) {
                 client_drop(c);
@@ -355,6 +356,10 @@ static gboolean on_client(gint fd, GIOCondition cond, gpointer user)
                 client_drop(c);
                 return G_SOURCE_REMOVE;
         }
+        /* all sent: stop asking for writability, or a long-lived client
+         * (subscribe, logs --follow) spins the loop and starves idles */
+        if (had_output && c->out->len == 0)
+                client_rewatch(c);
         return G_SOURCE_CONTINUE;
 }
 

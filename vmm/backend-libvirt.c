@@ -1,10 +1,5 @@
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
@@ -12,13 +7,16 @@
 
 #include "backend-libvirt.h"
 #include "error.h"
+#include "libvirt-channel.h"
 #include "libvirt-event.h"
+#include "wire.h"
 
-#define CHANNEL_CONNECT_TIMEOUT_US (10 * G_USEC_PER_SEC)
+#define CHANNEL_OPEN_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
 struct _EcivmLibvirtVm {
         virConnectPtr conn;
         virDomainPtr dom;
+        EcivmLibvirtChannel *control, *docker;
         int lifecycle_id;
         gboolean close_registered;
         char *description;
@@ -109,37 +107,6 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
                                     reason >= 0 && reason < (int)G_N_ELEMENTS(why) ? why[reason] : "unknown"));
 }
 
-/* QEMU listens on the channel sockets once the domain runs. */
-static int connect_channel(const char *path, gint64 deadline, GError **error)
-{
-        struct sockaddr_un addr = { .sun_family = AF_UNIX };
-
-        g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
-        for (;;) {
-                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                int err;
-
-                if (fd < 0)
-                        break;
-                if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
-                        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0)
-                                return fd;
-                        err = errno;
-                        close(fd);
-                        errno = err;
-                        break;
-                }
-                err = errno;
-                close(fd);
-                errno = err;
-                if ((err != ENOENT && err != ECONNREFUSED) || g_get_monotonic_time() > deadline)
-                        break;
-                g_usleep(50 * 1000);
-        }
-        g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "channel %s: %s", path, g_strerror(errno));
-        return -1;
-}
-
 /* A running domain of this UUID is a previous ecivmd's: end it. */
 static gboolean end_stale(EcivmLibvirtVm *lv, const EcivmDomainParams *p, GError **error)
 {
@@ -201,11 +168,13 @@ EcivmLibvirtVm *ecivm_libvirt_start(const char *uri, const EcivmDomainParams *p,
         g_free(lv->description);
         lv->description = g_strdup_printf("libvirt %s domain %s (id %u)", uri, p->name, virDomainGetID(lv->dom));
         g_message("vm: started %s", lv->description);
-        deadline = g_get_monotonic_time() + CHANNEL_CONNECT_TIMEOUT_US;
-        ctl = connect_channel(p->control_socket, deadline, error);
-        dkr = ctl >= 0 ? connect_channel(p->docker_socket, deadline, error) : -1;
-        if (dkr < 0) {
-                if (ctl >= 0)
+        /* Over the connection, not by local path: remote URIs work too. */
+        deadline = g_get_monotonic_time() + CHANNEL_OPEN_TIMEOUT_US;
+        lv->control = ecivm_libvirt_channel_open(lv->dom, WIRE_PORT_CONTROL, deadline, &ctl, error);
+        lv->docker = lv->control ? ecivm_libvirt_channel_open(lv->dom, WIRE_PORT_DOCKER, deadline, &dkr, error)
+                                 : NULL;
+        if (lv->docker == NULL) {
+                if (lv->control != NULL)
                         close(ctl);
                 (void)virDomainDestroy(lv->dom);
                 return NULL;
@@ -234,6 +203,8 @@ void ecivm_libvirt_free(EcivmLibvirtVm *lv)
         if (lv == NULL)
                 return;
         g_clear_handle_id(&lv->notify_idle, g_source_remove);
+        g_clear_pointer(&lv->control, ecivm_libvirt_channel_free);
+        g_clear_pointer(&lv->docker, ecivm_libvirt_channel_free);
         if (lv->conn != NULL) {
                 if (lv->lifecycle_id >= 0)
                         virConnectDomainEventDeregisterAny(lv->conn, lv->lifecycle_id);

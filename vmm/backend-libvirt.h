@@ -8,16 +8,19 @@
  * replaces the previous definition, and the lab can `virsh dumpxml` or
  * `virsh start` it after ecivmd has gone) + create.  A domain of the same
  * UUID that is still running (a killed ecivmd's) is destroyed first, so
- * there are never two VMs on one data disk.  After the start the channel
- * sockets (QEMU listens) are connected as a client, retrying briefly.
+ * there are never two VMs on one data disk.  After the start both channels
+ * are opened over the libvirt connection (libvirt-channel.h:
+ * virDomainOpenChannel, streams pumped into socketpairs), so a remote URI
+ * (qemu+ssh://host/system) works like a local one.
  *
  * libvirt's event loop runs on the GLib main context of the caller (one
  * GMainLoop: virEventRegisterImpl with GLib-backed handle and timeout
  * callbacks); lifecycle events report the domain's end once through
  * ON_STOPPED, with a reason that names libvirt, as does a lost connection.
  *
- * Channel sockets are connected locally, so the URI must reach a libvirtd on
- * this host (qemu:///system, qemu:///session).  Files under qemu:///system:
+ * Paths in the domain (kernel, initrd, images, data disk, console log,
+ * channel sockets) are the hypervisor host's: with a remote URI they must
+ * exist there at the same paths.  Files under qemu:///system:
  * QEMU runs as libvirt-qemu; libvirt (root) creates the console log and the
  * channel sockets (libvirt-qemu, 0775) itself, chowns the data disk and,
  * for the run, the kernel and initrd to libvirt-qemu, and restores the
@@ -44,9 +47,10 @@ typedef void (*EcivmLibvirtStoppedFunc)(EcivmLibvirtVm *lv, const char *reason, 
  * call only; before any connection is opened). */
 void ecivm_libvirt_event_init(void);
 
-/* Blocking (define, create, channel connects: about a second).  On success
+/* Blocking (define, create, channel opens: about a second).  On success
  * *RET_CONTROL_FD and *RET_DOCKER_FD are connected, non-blocking, close-on-exec
- * stream sockets owned by the caller. */
+ * stream sockets owned by the caller (socketpair ends pumped to the domain's
+ * channels on the default main context while LV lives). */
 EcivmLibvirtVm *ecivm_libvirt_start(const char *uri, const EcivmDomainParams *p, EcivmLibvirtStoppedFunc on_stopped,
                                     gpointer user, int *ret_control_fd, int *ret_docker_fd, GError **error);
 /* Force off (virDomainDestroy); ON_STOPPED follows from the event. */

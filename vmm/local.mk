@@ -53,7 +53,8 @@ vmm_libecivm_core_a_SOURCES += vmm/domain-xml.c vmm/domain-xml.h
 vmm_ecivm_SOURCES += vmm/cli-export-libvirt.c vmm/domain-spec.c vmm/domain-spec.h vmm/measure.c vmm/measure.h
 # ecivmd --backend=libvirt: the libvirt C API on ecivmd's GLib main loop.
 vmm_ecivmd_SOURCES += vmm/vm-libvirt.c vmm/backend-libvirt.c vmm/backend-libvirt.h \
-	vmm/libvirt-event.c vmm/libvirt-event.h vmm/domain-spec.c vmm/domain-spec.h
+	vmm/libvirt-channel.c vmm/libvirt-channel.h vmm/libvirt-event.c vmm/libvirt-event.h \
+	vmm/domain-spec.c vmm/domain-spec.h
 vmm_ecivmd_CFLAGS += $(LIBVIRT_CFLAGS)
 vmm_ecivmd_LDADD += $(LIBVIRT_LIBS)
 # --- end libvirt ---

@@ -55,6 +55,31 @@ static void on_ready(EcivmVm *vm)
         ecivm_vm_set_state(vm, ECIVM_VM_READY, vm->accel_reason);
 }
 
+/* A full data disk stops image pulls and container writes, not the VM:
+ * report it (degraded, with the figures) and recover when space returns. */
+static void on_data_disk(EcivmVm *vm, const struct wire_control *c)
+{
+        const char *free_s = wire_control_get(c, "data_free_mib");
+        const char *total_s = wire_control_get(c, "data_total_mib");
+        gboolean full;
+
+        if (!free_s || !total_s)
+                return;
+        vm->data_free_mib = g_ascii_strtoull(free_s, NULL, 10);
+        vm->data_total_mib = g_ascii_strtoull(total_s, NULL, 10);
+        full = vm->data_free_mib < MAX(64, vm->data_total_mib / 100);
+        if (full == vm->data_full)
+                return;
+        vm->data_full = full;
+        if (full && vm->state == ECIVM_VM_READY) {
+                g_autofree char *why = g_strdup_printf("data disk full: %" G_GUINT64_FORMAT " MiB free of %"
+                                                       G_GUINT64_FORMAT " MiB", vm->data_free_mib, vm->data_total_mib);
+                ecivm_vm_set_state(vm, ECIVM_VM_DEGRADED, why);
+        } else if (!full && vm->state == ECIVM_VM_DEGRADED && vm->qemu) {
+                ecivm_vm_set_state(vm, ECIVM_VM_READY, "data disk has space again");
+        }
+}
+
 static void on_event(EcivmVm *vm, const struct wire_control *c)
 {
         const char *service = wire_control_get(c, "service");
@@ -62,6 +87,7 @@ static void on_event(EcivmVm *vm, const struct wire_control *c)
 
         if (g_strcmp0(service, "heartbeat") == 0) {
                 vm->last_heartbeat_mono = g_get_monotonic_time();
+                on_data_disk(vm, c);
                 return;
         }
         g_message("guest: %s %s", service ? service : "?", state ? state : "?");

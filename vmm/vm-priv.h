@@ -50,6 +50,8 @@ struct _EcivmVm {
         gboolean restart_requested; /* start again once stopped */
         char *kill_reason;     /* set when we kill QEMU on purpose (hang) */
         guint heartbeat_s;
+        guint64 data_free_mib, data_total_mib; /* from the last heartbeat */
+        gboolean data_full;
         guint heartbeat_timer;
 
         char *guest_kernel;

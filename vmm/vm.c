@@ -108,8 +108,11 @@ void ecivm_vm_set_state(EcivmVm *vm, EcivmVmState state, const char *reason)
                           ecivm_vm_state_name(state));
                 return;
         }
-        g_message("vm: %s -> %s%s%s", ecivm_vm_state_name(vm->state), ecivm_vm_state_name(state),
-                  reason ? ": " : "", reason ? reason : "");
+        /* with stderr on the journal, GLib sends these as structured fields */
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "ECIVM_STATE", ecivm_vm_state_name(state),
+                         "ECIVM_PREVIOUS_STATE", ecivm_vm_state_name(vm->state), "ECIVM_REASON", reason ? reason : "",
+                         "MESSAGE", "vm: %s -> %s%s%s", ecivm_vm_state_name(vm->state), ecivm_vm_state_name(state),
+                         reason ? ": " : "", reason ? reason : "");
         vm->state = state;
         vm->state_since = g_get_real_time();
         g_free(vm->reason);
@@ -389,6 +392,17 @@ JsonNode *ecivm_vm_status_json(const EcivmVm *vm)
         json_builder_add_int_value(b, vm->dockerd_restarts);
         json_builder_set_member_name(b, "automaticRestarts");
         json_builder_add_int_value(b, vm->restarts);
+        if (vm->data_total_mib) {
+                json_builder_set_member_name(b, "dataDisk");
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "freeMiB");
+                json_builder_add_int_value(b, (gint64) vm->data_free_mib);
+                json_builder_set_member_name(b, "totalMiB");
+                json_builder_add_int_value(b, (gint64) vm->data_total_mib);
+                json_builder_set_member_name(b, "full");
+                json_builder_add_boolean_value(b, vm->data_full);
+                json_builder_end_object(b);
+        }
         json_builder_end_object(b);
         return json_builder_get_root(b);
 }

@@ -76,6 +76,8 @@ static void put_runtime(struct out *o, const struct daemon_json *c)
         put_raw(o, ":{\"path\":");
         put_string(o, c->runtime_path);
         put_raw(o, "}}");
+        if (c->runtime_extra)
+                return;
         put_key(o, "default-runtime");
         put_string(o, c->runtime_name);
 }

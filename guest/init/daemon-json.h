@@ -14,6 +14,7 @@ struct daemon_json {
         const char *data_root;
         const char *runtime_name;      /* optional: default runtime name */
         const char *runtime_path;      /* ... and its binary (both or neither) */
+        bool runtime_extra;            /* register it without making it the default */
 };
 
 /* The values ecivm-init uses. */

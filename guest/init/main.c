@@ -21,6 +21,7 @@
 #define BOOTED_WAIT_MS 2000u
 #define PORTS_WAIT_MS 5000u
 #define CONTAINERD_WAIT_MS 30000u
+#define TEST_RUNTIME_MARKER "/etc/ecivm/test-runtime"
 
 /* A bad command line is reported once the control port is up, so the host
  * gets the reason too; until then only the probe flag is trusted. */
@@ -148,6 +149,13 @@ static void write_daemon_json(struct init_state *s)
 
         daemon_json_defaults(&cfg);
         cfg.iptables = s->cmd.dockerd_iptables;
+        /* test images only (images/build.sh --test-runtime): the real runc
+         * beside ecivm-runc, so tests can show what ECI prevents */
+        if (path_exists(TEST_RUNTIME_MARKER)) {
+                cfg.runtime_name = "plain-runc";
+                cfg.runtime_path = "/usr/libexec/ecivm/runc";
+                cfg.runtime_extra = true;
+        }
         n = daemon_json_build(&cfg, text, sizeof(text));
         if (n < 0)
                 init_fail(s, "daemon-json", "build daemon.json: %s", strerror((int) -n));

@@ -1,3 +1,5 @@
+#include <sys/statvfs.h>
+
 #include "config.h"
 
 #include <stdio.h>
@@ -48,10 +50,18 @@ void send_event(struct init_state *s, const char *service, const char *state, co
 
 void send_heartbeat(struct init_state *s)
 {
+        struct statvfs st;
+
         control_begin(&s->ctl, WIRE_V_EVENT, 0);
         control_add(&s->ctl, "service", "heartbeat");
         control_add(&s->ctl, "uptime_ms", "%llu", (unsigned long long) now_ms());
         control_add(&s->ctl, "dockerd", "%s", service_state_name(s->svc[SVC_DOCKERD].state));
+        if (statvfs("/data", &st) == 0) {
+                control_add(&s->ctl, "data_free_mib", "%llu",
+                            (unsigned long long) st.f_bavail * st.f_frsize / (1024 * 1024));
+                control_add(&s->ctl, "data_total_mib", "%llu",
+                            (unsigned long long) st.f_blocks * st.f_frsize / (1024 * 1024));
+        }
         send_logged(s, "heartbeat");
 }
 

@@ -299,7 +299,9 @@ static int do_create(const Args *a)
                 return 1;
         }
         ctx.root_path = rootfs;
-        if (!eci_policy_apply(config, &ctx, &error) || !save_config(config_path, config, &error)) {
+        if (!eci_policy_apply(config, &ctx, &error) ||
+            !eci_rootfs_map_volumes(ROOTFS_DIR, a->id, config, base, ID_SIZE, &error) ||
+            !save_config(config_path, config, &error)) {
                 report(a, "%s", error->message);
                 eci_rootfs_release(ROOTFS_DIR, a->id);
                 (void) eci_idalloc_release(&ac, a->id, NULL);

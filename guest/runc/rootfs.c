@@ -29,6 +29,7 @@
 #include "rootfs.h"
 
 #define OVERLAY_ROOT "/var/lib/docker/overlay2"
+#define VOLUMES_ROOT "/var/lib/docker/volumes"
 #define MAX_LAYERS 128
 
 static gboolean fail(GError **error, const char *what, const char *path)
@@ -119,6 +120,34 @@ static gboolean bind_idmapped(const char *src, const char *dst, int ns_fd, GErro
                 return fail(error, "move_mount", dst);
         }
         close(fd);
+        return TRUE;
+}
+
+/* Named volumes belong to the VM's root; seen through the container's
+ * range, its root owns them and other containers keep their own view. */
+static gboolean map_volumes(JsonNode *config, const char *cdir, int ns, GError **error)
+{
+        JsonObject *root = JSON_NODE_HOLDS_OBJECT(config) ? json_node_get_object(config) : NULL;
+        JsonArray *mounts = root && json_object_has_member(root, "mounts") &&
+                                            JSON_NODE_HOLDS_ARRAY(json_object_get_member(root, "mounts"))
+                                    ? json_object_get_array_member(root, "mounts")
+                                    : NULL;
+
+        for (guint i = 0; mounts && i < json_array_get_length(mounts); i++) {
+                JsonNode *n = json_array_get_element(mounts, i);
+                JsonObject *m = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                const char *type = m ? json_object_get_string_member_with_default(m, "type", "") : "";
+                const char *src = m ? json_object_get_string_member_with_default(m, "source", "") : "";
+                g_autofree char *dst = g_strdup_printf("%s/v%u", cdir, i);
+                char real[PATH_MAX];
+
+                if (g_strcmp0(type, "bind") != 0 || realpath(src, real) == NULL ||
+                    !g_str_has_prefix(real, VOLUMES_ROOT "/") || !g_file_test(real, G_FILE_TEST_IS_DIR))
+                        continue;
+                if (!bind_idmapped(real, dst, ns, error))
+                        return FALSE;
+                json_object_set_string_member(m, "source", dst);
+        }
         return TRUE;
 }
 
@@ -246,6 +275,23 @@ error:
         close(ns);
         eci_rootfs_release(dir, id);
         return NULL;
+}
+
+gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *config, guint32 base, guint32 size,
+                                GError **error)
+{
+        g_autofree char *cdir = g_build_filename(dir, id, NULL);
+        int ns;
+        gboolean ok;
+
+        if (strchr(id, '/') != NULL || id[0] == '.' || g_mkdir_with_parents(cdir, 0711) < 0)
+                return fail(error, "mkdir", cdir);
+        ns = userns_fd(base, size);
+        if (ns < 0)
+                return fail(error, "user namespace for", id);
+        ok = map_volumes(config, cdir, ns, error);
+        close(ns);
+        return ok;
 }
 
 void eci_rootfs_release(const char *dir, const char *id)

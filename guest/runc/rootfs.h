@@ -12,5 +12,9 @@ char *eci_rootfs_prepare(const char *dir, const char *id, JsonNode *config, guin
                          GError **error);
 /* Unmounts and removes DIR/ID (best effort). */
 void eci_rootfs_release(const char *dir, const char *id);
+/* After the policy: bind Docker's named volumes id-mapped to the container's
+ * range (under DIR/ID, released with the rootfs) and point the mounts there. */
+gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *config, guint32 base, guint32 size,
+                                GError **error);
 
 #endif

@@ -13,7 +13,8 @@ tests_bench_boot_init_LDFLAGS = -static
 tests_bench_ping_bench_SOURCES = tests/bench/ping-bench.c
 tests_bench_ping_bench_CFLAGS = $(WARN_CFLAGS)
 tests_bench_ping_bench_LDFLAGS = -static
-tests_bench_wire_bench_guest_SOURCES = tests/bench/wire-bench-guest.c $(WIRE_BENCH_SOURCES)
+tests_bench_wire_bench_guest_SOURCES = tests/bench/wire-bench-guest.c tests/bench/wire-bench-relay.c \
+	tests/bench/wire-bench-relay.h $(WIRE_BENCH_SOURCES)
 tests_bench_wire_bench_guest_CFLAGS = $(WARN_CFLAGS)
 tests_bench_wire_bench_guest_LDFLAGS = -static
 tests_bench_wire_bench_host_SOURCES = tests/bench/wire-bench-host.c $(WIRE_BENCH_SOURCES)

@@ -3,11 +3,13 @@
 # same virtio-serial port.  QEMU is booted directly (no ecivmd) with the
 # image's kernel and a bench initramfs: the virtio-serial modules taken from
 # images/out/initrd.img (in its load order) and wire-bench-guest as /init,
-# which serves the wire-bench protocol on the org.ecivm.docker port either
-# raw (bench.mode=raw) or behind the real wire_mux (bench.mode=mux).  The
-# host side is wire-bench-host on QEMU's chardev socket.  Each round boots
-# one guest per mode (order alternating) and moves BENCH_MB MiB each way:
-# raw, mux with one stream, mux with 4 streams sharing the BENCH_MB.
+# which serves the wire-bench protocol on the org.ecivm.docker port: raw
+# (bench.mode=raw), behind the real wire_mux (bench.mode=mux, each stream a
+# socketpair served in the same poll loop), or, to split the difference,
+# relayed without framing to such a socketpair (bench.mode=relay).  The host
+# side is wire-bench-host on QEMU's chardev socket.  Each round boots one
+# guest per mode (order rotating) and moves BENCH_MB MiB each way: raw,
+# relay, mux with one stream, mux with 4 streams sharing the BENCH_MB.
 # Prints MB/s (10^6 bytes/s) and mux/raw ratios against the target.
 # WIRE_BENCH_GUEST / WIRE_BENCH_HOST replace the two programs, e.g. with
 # builds of a changed wire/mux.c to compare against.
@@ -77,11 +79,18 @@ print_stats() { # LABEL MODE OP STREAMS
                 "${st[2]}" "${#v[@]}"
 }
 
+med() { median $(mbps "$@"); }
+
 print_ratio() { # LABEL OP STREAMS
         local r verdict
-        r=$(ratio "$(median $(mbps mux "$2" "$3"))" "$(median $(mbps raw "$2" 1))")
+        r=$(ratio "$(med mux "$2" "$3")" "$(med raw "$2" 1)")
         verdict=$(awk -v r="$r" -v t="$TARGET" 'BEGIN { print (r >= t) ? "PASS" : "MISS" }')
         say "throughput: ratio $1 ${r}x (target >= ${TARGET}x): $verdict"
+}
+
+print_split() { # LABEL OP: where the mux(1)/raw gap goes
+        say "throughput: split $1: relay/raw $(ratio "$(med relay "$2" 1)" "$(med raw "$2" 1)")x" \
+                "(the socketpair hop), mux(1)/relay $(ratio "$(med mux "$2" 1)" "$(med relay "$2" 1)")x (the mux)"
 }
 
 bench_lock
@@ -94,24 +103,32 @@ say "# qemu ${QEMU_TCG[*]}, $BENCH_MB MiB per test"
 : >"$T/results"
 M=$BENCH_MB
 for ((i = 1; i <= BENCH_ROUNDS; i++)); do
-        if ((i % 2)); then order="raw mux"; else order="mux raw"; fi
+        case $((i % 3)) in
+        1) order="raw relay mux" ;;
+        2) order="mux raw relay" ;;
+        0) order="relay mux raw" ;;
+        esac
         say "# round $i"
         for mode in $order; do
-                if [ "$mode" = raw ]; then
-                        run_guest raw "put:1:$M" "get:1:$M"
-                else
+                if [ "$mode" = mux ]; then
                         run_guest mux "put:1:$M" "put:4:$M" "get:1:$M" "get:4:$M"
+                else
+                        run_guest "$mode" "put:1:$M" "get:1:$M"
                 fi
         done
 done
 
 print_stats "host->guest raw" raw put 1
+print_stats "host->guest relay" relay put 1
 print_stats "host->guest mux, 1 stream" mux put 1
 print_stats "host->guest mux, 4 streams" mux put 4
 print_stats "guest->host raw" raw get 1
+print_stats "guest->host relay" relay get 1
 print_stats "guest->host mux, 1 stream" mux get 1
 print_stats "guest->host mux, 4 streams" mux get 4
 print_ratio "host->guest mux(1)/raw" put 1
 print_ratio "host->guest mux(4)/raw" put 4
 print_ratio "guest->host mux(1)/raw" get 1
 print_ratio "guest->host mux(4)/raw" get 4
+print_split "host->guest" put
+print_split "guest->host" get

@@ -1,10 +1,11 @@
 /* Throughput bench, guest half: PID 1 of a bench initramfs.  Loads the
  * virtio-serial modules, finds the org.ecivm.docker port and serves the
- * wire-bench protocol on it, either on the raw port (bench.mode=raw) or
- * behind the real wire_mux engine (bench.mode=mux), each stream ending in a
- * socketpair whose other end this same poll loop serves.
+ * wire-bench protocol on it in the mode bench.mode= names: raw, on the port
+ * itself; mux, behind the real wire_mux engine, each stream a socketpair
+ * whose other end the same poll loop serves; relay, the port copied without
+ * framing to such a socketpair (wire-bench-relay.h).
  *
- * Off the guest, `wire-bench-guest --listen PATH raw|mux` serves one
+ * Off the guest, `wire-bench-guest --listen PATH raw|relay|mux` serves one
  * connection on a unix socket instead, to profile the engine on the host. */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "wire-bench-loop.h"
+#include "wire-bench-relay.h"
 
 #define MODULES_LIST "/etc/bench-modules"
 #define PORTS_DIR "/sys/class/virtio-ports"
@@ -187,19 +189,20 @@ static int serve_raw_fd(int fd)
         return r == -ECONNRESET ? 0 : r;
 }
 
-static int serve_raw(const char *dev, int fd, bool reopen)
+/* SERVE_FD: 1 after WB_QUIT, 0 when the host hung up, or -errno. */
+static int serve_port(const char *dev, int fd, bool reopen, int (*serve_fd)(int))
 {
         int r;
 
         if (fd >= 0) {
-                r = serve_raw_fd(fd);
+                r = serve_fd(fd);
                 return r < 0 ? r : 0;
         }
         for (;;) {
                 fd = open(dev, O_RDWR | O_CLOEXEC | O_NOCTTY);
                 if (fd < 0)
                         return -errno;
-                r = serve_raw_fd(fd);
+                r = serve_fd(fd);
                 close(fd);
                 if (r != 0 || !reopen)
                         return r < 0 ? r : 0;
@@ -268,7 +271,9 @@ static int serve_mux(const char *dev, int fd, bool reopen)
 static int serve(const char *mode, const char *dev, int fd, bool reopen)
 {
         if (strcmp(mode, "raw") == 0)
-                return serve_raw(dev, fd, reopen);
+                return serve_port(dev, fd, reopen, serve_raw_fd);
+        if (strcmp(mode, "relay") == 0)
+                return serve_port(dev, fd, reopen, wb_relay_serve);
         if (strcmp(mode, "mux") == 0)
                 return serve_mux(dev, fd, reopen);
         return -EINVAL;
@@ -339,7 +344,7 @@ static int run_listen(const char *path, const char *mode)
 
         if (fd < 0)
                 return fd;
-        if (strcmp(mode, "raw") == 0) {
+        if (strcmp(mode, "mux") != 0) {
                 r = serve(mode, NULL, fd, false);
                 close(fd);
                 return r;
@@ -355,7 +360,7 @@ int main(int argc, char **argv)
         if (getpid() == 1)
                 return run_pid1();
         if (argc != 4 || strcmp(argv[1], "--listen") != 0) {
-                fprintf(stderr, "usage: %s --listen SOCKET raw|mux   (as PID 1: bench.mode= on the cmdline)\n", argv[0]);
+                fprintf(stderr, "usage: %s --listen SOCKET raw|relay|mux   (as PID 1: bench.mode= on the cmdline)\n", argv[0]);
                 return 2;
         }
         r = run_listen(argv[2], argv[3]);

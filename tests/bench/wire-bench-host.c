@@ -90,7 +90,7 @@ static int raw_request(int fd, uint32_t op, uint64_t bytes)
         return r == 1 ? 0 : r < 0 ? r : -EPROTO;
 }
 
-static int raw_test(int fd, const struct test *t)
+static int raw_test(int fd, const char *mode, const struct test *t)
 {
         double t0 = wb_now();
         int r;
@@ -99,7 +99,7 @@ static int raw_test(int fd, const struct test *t)
                 return -EINVAL;
         r = raw_request(fd, t->op, t->bytes);
         if (r == 0)
-                report("raw", t, wb_now() - t0);
+                report(mode, t, wb_now() - t0);
         return r;
 }
 
@@ -112,12 +112,12 @@ static void raw_wait_eof(int fd)
                 (void) !read(fd, &c, 1);
 }
 
-static int run_raw(int fd, const struct test *tests, unsigned n, bool quit)
+static int run_raw(int fd, const char *mode, const struct test *tests, unsigned n, bool quit)
 {
         int r = 0;
 
         for (unsigned i = 0; r == 0 && i < n; i++)
-                r = raw_test(fd, &tests[i]);
+                r = raw_test(fd, mode, &tests[i]);
         if (r == 0 && quit) {
                 r = raw_request(fd, WB_QUIT, 0);
                 raw_wait_eof(fd);
@@ -132,6 +132,7 @@ static void on_done(struct wb_loop *l, const struct wb_endpoint *e, int r)
 {
         struct host_run *h = l->user;
 
+        (void) e;
         h->done++;
         if (r < 0 && h->err == 0)
                 h->err = r;
@@ -229,7 +230,8 @@ static int parse_test(const char *s, struct test *t)
 static void usage(const char *argv0)
 {
         fprintf(stderr,
-                "usage: %s [--timeout=S] SOCKET raw|mux TEST... [quit]\n"
+                "usage: %s [--timeout=S] SOCKET raw|relay|mux TEST... [quit]\n"
+                "  (relay: the guest's relay mode; the host side is the raw one)\n"
                 "  TEST = put|get:STREAMS:MiB (put = host to guest); a leading ~ runs it unreported\n",
                 argv0);
 }
@@ -243,7 +245,8 @@ int main(int argc, char **argv)
 
         if (argi < argc && sscanf(argv[argi], "--timeout=%u", &timeout) == 1)
                 argi++;
-        if (argc - argi < 2 || (strcmp(argv[argi + 1], "raw") != 0 && strcmp(argv[argi + 1], "mux") != 0)) {
+        if (argc - argi < 2 || (strcmp(argv[argi + 1], "raw") != 0 && strcmp(argv[argi + 1], "relay") != 0 &&
+                                strcmp(argv[argi + 1], "mux") != 0)) {
                 usage(argv[0]);
                 return 2;
         }
@@ -262,7 +265,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "wire-bench-host: %s: %s\n", argv[argi], strerror(-fd));
                 return 1;
         }
-        r = strcmp(argv[argi + 1], "raw") == 0 ? run_raw(fd, tests, n, quit) : run_mux(fd, tests, n, quit);
+        r = strcmp(argv[argi + 1], "mux") == 0 ? run_mux(fd, tests, n, quit) : run_raw(fd, argv[argi + 1], tests, n, quit);
         if (r < 0)
                 fprintf(stderr, "wire-bench-host: %s\n", strerror(-r));
         return r < 0;

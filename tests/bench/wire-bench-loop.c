@@ -42,6 +42,7 @@ static int on_open_stream(void *user, uint32_t id)
         int sv[2];
         int r = new_pair(sv);
 
+        (void) id;
         if (r < 0)
                 return r;
         e = endpoint_add(l, sv[1]);

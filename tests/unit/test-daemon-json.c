@@ -46,6 +46,17 @@ static void test_runtime(void **state)
         check(&c, "runtime.json");
 }
 
+static void test_runtime_extra(void **state)
+{
+        struct daemon_json c;
+
+        daemon_json_defaults(&c);
+        c.runtime_name = "plain-runc";
+        c.runtime_path = "/usr/libexec/ecivm/runc";
+        c.runtime_extra = true;
+        check(&c, "runtime-extra.json");
+}
+
 static void test_escaping(void **state)
 {
         struct daemon_json c;
@@ -86,7 +97,7 @@ int main(void)
 {
         static const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_default),  cmocka_unit_test(test_iptables),
-                cmocka_unit_test(test_runtime),  cmocka_unit_test(test_escaping),
+                cmocka_unit_test(test_runtime), cmocka_unit_test(test_runtime_extra), cmocka_unit_test(test_escaping),
                 cmocka_unit_test(test_too_small), cmocka_unit_test(test_incomplete),
         };
 
