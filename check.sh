@@ -13,6 +13,9 @@ make -s -j2
 make -s images
 make -j2 check || { cat tests/test-suite.log 2>/dev/null | tail -100; exit 1; }
 
+echo "[check] static analysis (cppcheck, clang-tidy)"
+tools/static-analysis.sh
+
 echo "[check] protocol and mux unit tests under valgrind memcheck"
 make -s check-valgrind
 

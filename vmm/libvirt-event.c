@@ -147,7 +147,7 @@ static void schedule_free(virFreeCallback ff, void *opaque)
         pf = g_new0(PendingFree, 1);
         pf->ff = ff;
         pf->opaque = opaque;
-        g_idle_add(run_free, pf);
+        g_idle_add(run_free, pf); /* run_free owns PF from here */
 }
 
 static int remove_handle(int id)
