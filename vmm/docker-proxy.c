@@ -33,6 +33,8 @@ struct _Conn {
         guint cwatch, gwatch;
         GByteArray *cin, *to_guest, *to_client;
         gboolean client_eof, guest_eof, guest_shut, client_shut;
+        guint64 drained;     /* client bytes discarded after a refusal */
+        guint linger;        /* bounds how long a refused client may keep sending */
         /* requests */
         RqState rq;
         guint64 body_left;
@@ -64,6 +66,7 @@ static void conn_free(Conn *c)
 {
         g_clear_handle_id(&c->cwatch, g_source_remove);
         g_clear_handle_id(&c->gwatch, g_source_remove);
+        g_clear_handle_id(&c->linger, g_source_remove);
         if (c->cfd >= 0)
                 close(c->cfd);
         if (c->gfd >= 0)
@@ -413,10 +416,40 @@ static gboolean on_guest(gint fd, GIOCondition cond, gpointer user)
         return G_SOURCE_REMOVE;
 }
 
+/* After a refusal the client may still be sending the body (a build
+ * context, an image): read and discard it, bounded, so that its write does
+ * not fail with EPIPE before it has read the 403 (a "lingering close"). */
+#define LINGER_MAX_BYTES (64u * 1024 * 1024)
+#define LINGER_SECONDS 10
+
+static void drain_client(Conn *c)
+{
+        char buf[READ_CHUNK];
+        ssize_t n = read(c->cfd, buf, sizeof(buf));
+
+        if (n > 0)
+                c->drained += (guint64) n;
+        else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+                c->client_eof = TRUE;
+        if (c->drained > LINGER_MAX_BYTES)
+                c->client_eof = TRUE;
+}
+
+static gboolean on_linger_over(gpointer user)
+{
+        Conn *c = user;
+
+        c->linger = 0;
+        conn_drop(c);
+        return G_SOURCE_REMOVE;
+}
+
 static gboolean on_client(gint fd, GIOCondition cond, gpointer user)
 {
         Conn *c = user;
 
+        if ((cond & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && !c->client_eof && c->rq == RQ_DENIED)
+                drain_client(c);
         if ((cond & G_IO_OUT) && !write_from(c->cfd, c->to_client)) {
                 conn_drop(c);
                 return G_SOURCE_REMOVE;
@@ -459,7 +492,11 @@ static void conn_update(Conn *c)
                 shutdown(c->cfd, SHUT_WR);
                 c->client_shut = TRUE;
         }
-        if (c->client_shut && (c->guest_shut || c->rq == RQ_DENIED)) {
+        if (c->client_shut && c->rq == RQ_DENIED && !c->client_eof) {
+                if (!c->linger)
+                        c->linger = g_timeout_add_seconds(LINGER_SECONDS, on_linger_over, c);
+                cw |= G_IO_IN; /* keep draining until the client is done */
+        } else if (c->client_shut && (c->guest_shut || c->rq == RQ_DENIED)) {
                 conn_drop(c);
                 return;
         }

@@ -131,11 +131,12 @@ static gboolean load_signed_manifest(EcivmMeasuredImage *m, const char *image_di
         return TRUE;
 }
 
-gboolean ecivm_measured_image_log(EcivmMeasuredImage *m, const EcivmVmConfig *c, GError **error)
+gboolean ecivm_measured_image_log(EcivmMeasuredImage *m, const EcivmVmConfig *c, const char *effective,
+                                  GError **error)
 {
-        g_autofree char *settings = g_strdup_printf("accel_mode=%d\ncpus=%u\nmemory_mib=%u\ndata_disk_gib=%u\n"
-                                                    "boot_timeout_s=%u\nqemu_binary=%s\nimage_dir=%s\n",
-                                                    (int) c->accel_mode, c->cpus, c->memory_mib, c->data_disk_gib,
+        g_autofree char *settings = g_strdup_printf("effective=%s\naccel_mode=%d\nboot_timeout_s=%u\nqemu_binary=%s\n"
+                                                    "image_dir=%s\n",
+                                                    effective ? effective : "{}", (int) c->accel_mode,
                                                     c->boot_timeout_s, c->qemu_binary, c->image_dir);
         const EcivmManifest *mf = m->manifest;
         EcivmBootMeasurements b = {

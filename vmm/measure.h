@@ -46,7 +46,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(EcivmMeasuredImage, ecivm_measured_image_free)
  * size, boot timeout, QEMU binary and image dir, as canonical "key=value\n"
  * lines in that order.  No ECI runtime config is pushed yet: its event is
  * the digest of the empty document. */
-gboolean ecivm_measured_image_log(EcivmMeasuredImage *m, const EcivmVmConfig *config, GError **error);
+/* SETTINGS: the canonical effective settings (admin + user, locked keys
+ * named), recorded with the launch parameters the daemon adds to them. */
+gboolean ecivm_measured_image_log(EcivmMeasuredImage *m, const EcivmVmConfig *config, const char *settings,
+                                  GError **error);
 
 #define ECIVM_DEFAULT_TRUSTED_KEY_DIR ECIVM_SYSCONFDIR "/ecivm/trusted-keys"
 

@@ -177,7 +177,9 @@ static gboolean measure(EcivmVm *vm, GError **error)
         vm->heartbeat_s = params.heartbeat_seconds;
         vm->image = ecivm_measure_image(vm->config.image_dir, (const char *const *) vm->config.trusted_keys, &params,
                                         error);
-        return vm->image != NULL && ecivm_measured_image_log(vm->image, &vm->config, error);
+        g_autofree char *effective = vm->settings ? ecivm_settings_canonical(vm->settings) : NULL;
+
+        return vm->image != NULL && ecivm_measured_image_log(vm->image, &vm->config, effective, error);
 }
 
 void ecivm_vm_begin(EcivmVm *vm)

@@ -5,6 +5,7 @@
 # to dockerd ready (wall clock of the command, which also starts ecivmd),
 # with the daemon's bootSeconds breakdown.  One warm-up boot of each first
 # (ecivm's creates the data disk), then BENCH_ROUNDS rounds alternating.
+# The guest's phases (ecivm-init's console lines) are printed too.
 # Prints figures and the ratio of medians against the target; exits 0 on a
 # miss, non-zero only if something failed to run.
 set -euo pipefail
@@ -50,6 +51,21 @@ ecivm_boot() {
         timeout 300 "$ECIVM" down >"$T/down.out" 2>&1 9>&- || { cat "$T/down.out" >&2; die "ecivm down failed"; }
 }
 
+# The guest's own timeline: ecivm-init's "PHASE at N ms" console lines
+# (guest monotonic clock, from kernel start), appended as "PHASE|ms".
+guest_phases() {
+        sed -n 's/^ecivm-init: \([a-z][a-z -]*\) at \([0-9]*\) ms.*/\1|\2/p' "$ECIVM_STATE_DIR/console.log" \
+                >>"$T/phases" 2>/dev/null || true
+}
+
+print_phases() {
+        local phase
+        [ -s "$T/phases" ] || return 0
+        while read -r phase; do
+                print_stats "  guest: $phase" s $(awk -F'|' -v p="$phase" '$1 == p { print $2 / 1000 }' "$T/phases")
+        done < <(cut -d'|' -f1 "$T/phases" | awk '!seen[$0]++')
+}
+
 print_stats() { # LABEL UNIT V...
         local label=$1 unit=$2 st
         shift 2
@@ -82,6 +98,7 @@ for ((i = 1; i <= BENCH_ROUNDS; i++)); do
                         raw+=("$RESULT")
                 else
                         ecivm_boot
+                        guest_phases
                         eci+=("$RESULT")
                         read -r a b c <<<"$STEPS"
                         measure+=("$a") to_init+=("$b") to_ready+=("$c")
@@ -95,6 +112,7 @@ print_stats "ecivm up to dockerd ready (wall)" s "${eci[@]}"
 print_stats "  bootSeconds.measure" s "${measure[@]}"
 print_stats "  bootSeconds.toInit" s "${to_init[@]}"
 print_stats "  bootSeconds.toReady" s "${to_ready[@]}"
+print_phases
 r=$(ratio "$(median "${eci[@]}")" "$(median "${raw[@]}")")
 verdict=$(awk -v r="$r" -v t="$TARGET" 'BEGIN { print (r <= t) ? "PASS" : "MISS" }')
 say "boot: ratio of medians ecivm/raw ${r}x (target <= ${TARGET}x): $verdict"

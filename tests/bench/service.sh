@@ -46,8 +46,12 @@ ready_rss=$(rss_kib "$DAEMON")
 # 100 status calls per second for 10 s, sampling RSS each second
 peak=$ready_rss
 for s in $(seq 10); do
-        for _ in $(seq 100); do "$ECIVM" status --json >/dev/null & done
-        wait
+        calls=()
+        for _ in $(seq 100); do
+                "$ECIVM" status --json >/dev/null &
+                calls+=($!)
+        done
+        wait "${calls[@]}" # not a bare wait: the daemon is a child too
         cur=$(rss_kib "$DAEMON")
         [ "$cur" -gt "$peak" ] && peak=$cur
 done

@@ -54,7 +54,7 @@ run_guest() { # MODE TEST...: boots, runs the tests, appends result lines to $T/
         local mode=$1 out=$T/host-$1.out
         shift
         boot_guest "$mode"
-        if ! "$HOST" --timeout=900 "$T/port.sock" "$mode" ~put:1:4 ~get:1:4 "$@" quit >"$out" 2>&1; then
+        if ! "$HOST" --timeout=900 --qemu-pid="$QPID" "$T/port.sock" "$mode" ~put:1:4 ~get:1:4 "$@" quit >"$out" 2>&1; then
                 cat "$out" "$T/qemu-$mode.log" >&2
                 tail -20 "$T/console-$mode.log" >&2
                 die "wire-bench-host ($mode) failed"
@@ -66,17 +66,18 @@ run_guest() { # MODE TEST...: boots, runs the tests, appends result lines to $T/
         grep -a '^wire-bench-guest: [a-z]* [a-z_]*=' "$T/console-$mode.log" | sed 's/^/# /' || true
 }
 
-mbps() { # MODE OP STREAMS: the values of that test, one per round
-        sed -n "s/^wire-bench: mode=$1 op=$2 streams=$3 .*MBps=\([0-9.]*\)$/\1/p" "$T/results"
+mbps() { # MODE OP STREAMS [FIELD]: the values of that test, one per round
+        sed -n "s/^wire-bench: mode=$1 op=$2 streams=$3 .*${4:-MBps}=\([0-9.]*\).*/\1/p" "$T/results"
 }
 
 print_stats() { # LABEL MODE OP STREAMS
-        local st v
+        local st v c
         v=($(mbps "$2" "$3" "$4"))
         [ "${#v[@]}" -gt 0 ] || die "no results for $1"
         st=($(stats "${v[@]}"))
-        printf 'throughput: %-30s median %7.2f MB/s  min %7.2f  max %7.2f  (N=%d)\n' "$1" "${st[0]}" "${st[1]}" \
-                "${st[2]}" "${#v[@]}"
+        c=($(mbps "$2" "$3" "$4" qemu_cpu_ms_per_MB))
+        printf 'throughput: %-30s median %7.2f MB/s  min %7.2f  max %7.2f  (N=%d)  QEMU CPU %5.2f ms/MB\n' \
+                "$1" "${st[0]}" "${st[1]}" "${st[2]}" "${#v[@]}" "$(median "${c[@]:-0}")"
 }
 
 med() { median $(mbps "$@"); }

@@ -30,6 +30,8 @@ struct host_run {
         int err;
 };
 
+static int qemu_pid; /* --qemu-pid: its CPU time is reported per test */
+
 static void sleep_ms(unsigned ms)
 {
         struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L };
@@ -68,13 +70,44 @@ static int connect_wait(const char *path)
         }
 }
 
-static void report(const char *mode, const struct test *t, double secs)
+/* utime + stime of PID in seconds, -1 if unknown. */
+static double proc_cpu_seconds(int pid)
 {
+        char path[64], buf[1024], *p;
+        unsigned long long utime, stime;
+        FILE *f;
+        size_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -1;
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+                return -1;
+        return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+}
+
+static double qemu_cpu(void)
+{
+        return qemu_pid > 0 ? proc_cpu_seconds(qemu_pid) : -1;
+}
+
+static void report(const char *mode, const struct test *t, double secs, double cpu0)
+{
+        double cpu1 = qemu_cpu();
+
         if (t->quiet)
                 return;
-        printf("wire-bench: mode=%s op=%s streams=%u bytes=%llu seconds=%.4f MBps=%.3f\n", mode,
+        printf("wire-bench: mode=%s op=%s streams=%u bytes=%llu seconds=%.4f MBps=%.3f", mode,
                t->op == WB_PUT ? "put" : "get", t->streams, (unsigned long long) t->bytes, secs,
                (double) t->bytes / secs / 1e6);
+        if (cpu0 >= 0 && cpu1 >= 0)
+                printf(" qemu_cpu_ms_per_MB=%.2f", (cpu1 - cpu0) * 1e3 / ((double) t->bytes / 1e6));
+        printf("\n");
         fflush(stdout);
 }
 
@@ -92,14 +125,14 @@ static int raw_request(int fd, uint32_t op, uint64_t bytes)
 
 static int raw_test(int fd, const char *mode, const struct test *t)
 {
-        double t0 = wb_now();
+        double cpu0 = qemu_cpu(), t0 = wb_now();
         int r;
 
         if (t->streams != 1)
                 return -EINVAL;
         r = raw_request(fd, t->op, t->bytes);
         if (r == 0)
-                report(mode, t, wb_now() - t0);
+                report(mode, t, wb_now() - t0, cpu0);
         return r;
 }
 
@@ -156,7 +189,7 @@ static int mux_test(struct wb_loop *l, const struct test *t)
 {
         struct host_run *h = l->user;
         uint64_t each = t->bytes / t->streams;
-        double t0 = wb_now();
+        double cpu0 = qemu_cpu(), t0 = wb_now();
         int r = 0;
 
         h->done = 0;
@@ -165,7 +198,7 @@ static int mux_test(struct wb_loop *l, const struct test *t)
         if (r == 0)
                 r = mux_wait(l, t->streams);
         if (r == 0)
-                report("mux", t, wb_now() - t0);
+                report("mux", t, wb_now() - t0, cpu0);
         return r;
 }
 
@@ -230,9 +263,10 @@ static int parse_test(const char *s, struct test *t)
 static void usage(const char *argv0)
 {
         fprintf(stderr,
-                "usage: %s [--timeout=S] SOCKET raw|relay|mux TEST... [quit]\n"
+                "usage: %s [--timeout=S] [--qemu-pid=PID] SOCKET raw|relay|mux TEST... [quit]\n"
                 "  (relay: the guest's relay mode; the host side is the raw one)\n"
-                "  TEST = put|get:STREAMS:MiB (put = host to guest); a leading ~ runs it unreported\n",
+                "  TEST = put|get:STREAMS:MiB (put = host to guest); a leading ~ runs it unreported\n"
+                "  --qemu-pid: also report that process's CPU time per MB of each test\n",
                 argv0);
 }
 
@@ -243,8 +277,12 @@ int main(int argc, char **argv)
         bool quit = false;
         int argi = 1, fd, r;
 
-        if (argi < argc && sscanf(argv[argi], "--timeout=%u", &timeout) == 1)
-                argi++;
+        for (; argi < argc && strncmp(argv[argi], "--", 2) == 0; argi++)
+                if (sscanf(argv[argi], "--timeout=%u", &timeout) != 1 &&
+                    sscanf(argv[argi], "--qemu-pid=%d", &qemu_pid) != 1) {
+                        usage(argv[0]);
+                        return 2;
+                }
         if (argc - argi < 2 || (strcmp(argv[argi + 1], "raw") != 0 && strcmp(argv[argi + 1], "relay") != 0 &&
                                 strcmp(argv[argi + 1], "mux") != 0)) {
                 usage(argv[0]);
