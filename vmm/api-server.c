@@ -135,25 +135,40 @@ static gboolean param_string(JsonObject *params, const char *name, const char **
         return TRUE;
 }
 
-static char *log_event(const char *source, const char *line)
+/* Event lines carry no id: {"v":1,"event":KIND,…}\n */
+static JsonBuilder *event_begin(const char *kind)
 {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonNode) root = NULL;
-        g_autofree char *text = NULL;
+        JsonBuilder *b = json_builder_new();
 
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "v");
         json_builder_add_int_value(b, ECIVM_API_VERSION);
         json_builder_set_member_name(b, "event");
-        json_builder_add_string_value(b, "log");
+        json_builder_add_string_value(b, kind);
+        return b;
+}
+
+static char *event_end(JsonBuilder *b)
+{
+        g_autoptr(JsonNode) root = NULL;
+        g_autofree char *text = NULL;
+
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        text = json_to_string(root, FALSE);
+        g_object_unref(b);
+        return g_strconcat(text, "\n", NULL);
+}
+
+static char *log_event(const char *source, const char *line)
+{
+        JsonBuilder *b = event_begin("log");
+
         json_builder_set_member_name(b, "source");
         json_builder_add_string_value(b, source);
         json_builder_set_member_name(b, "line");
         json_builder_add_string_value(b, line);
-        json_builder_end_object(b);
-        root = json_builder_get_root(b);
-        text = json_to_string(root, FALSE);
-        return g_strconcat(text, "\n", NULL);
+        return event_end(b);
 }
 
 static gboolean on_follow_tick(gpointer user)
@@ -422,28 +437,20 @@ static void send_event(EcivmApiServer *s)
 {
         g_autoptr(JsonNode) status = ecivm_vm_status_json(s->vm);
         JsonObject *o = json_node_get_object(status);
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonNode) root = NULL;
-        g_autofree char *text = NULL;
+        JsonBuilder *b = event_begin("state");
+        g_autofree char *line = NULL;
 
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "v");
-        json_builder_add_int_value(b, ECIVM_API_VERSION);
-        json_builder_set_member_name(b, "event");
-        json_builder_add_string_value(b, "state");
         for (const char *const *k = (const char *const[]) { "state", "reason", "since", NULL }; *k; k++) {
                 if (!json_object_has_member(o, *k))
                         continue;
                 json_builder_set_member_name(b, *k);
                 json_builder_add_string_value(b, json_object_get_string_member(o, *k));
         }
-        json_builder_end_object(b);
-        root = json_builder_get_root(b);
-        text = json_to_string(root, FALSE);
+        line = event_end(b);
         for (guint i = 0; i < s->clients->len; i++) {
                 Client *c = g_ptr_array_index(s->clients, i);
                 if (c->subscribed && !c->closing)
-                        client_send(c, g_strconcat(text, "\n", NULL));
+                        client_send(c, g_strdup(line));
         }
 }
 

@@ -162,3 +162,18 @@ gboolean ecivm_cli_spawn_daemon(EcivmCli *cli, char **extra_args, GError **error
         g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_STATE, "ecivmd did not come up; see %s", log);
         return FALSE;
 }
+
+FILE *ecivm_cli_open_stream(EcivmCli *cli, const char *method, JsonObject *params)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *req = ecivm_api_request_build(1, method, params);
+        int fd = connect_daemon(cli, &error);
+
+        if (fd < 0 || !write_all(fd, req, strlen(req), &error)) {
+                fprintf(stderr, "ecivm: %s\n", error->message);
+                if (fd >= 0)
+                        close(fd);
+                return NULL;
+        }
+        return fdopen(fd, "r");
+}

@@ -1,10 +1,6 @@
 /* ecivm logs: the guest console, the guest's containerd/dockerd output, or
  * the daemon's log, optionally following. */
-#include <errno.h>
 #include <stdio.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "api-proto.h"
 #include "cli.h"
@@ -21,23 +17,12 @@ static void print_lines(JsonNode *result)
 /* Follow: keep the connection and print log events until it closes. */
 static int follow(EcivmCli *cli, JsonObject *params)
 {
-        g_autofree char *path = g_build_filename(cli->run_dir, "ecivmd.sock", NULL);
-        g_autofree char *req = ecivm_api_request_build(1, "logs", params);
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char line[ECIVM_API_MAX_LINE];
         gboolean first = TRUE;
-        FILE *in;
-        int fd;
+        FILE *in = ecivm_cli_open_stream(cli, "logs", params);
 
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return CLI_USAGE;
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || write(fd, req, strlen(req)) < 0) {
-                fprintf(stderr, "ecivm: ecivmd at %s: %s\n", path, g_strerror(errno));
+        if (!in)
                 return CLI_NOT_RUNNING;
-        }
-        in = fdopen(fd, "r");
         while (fgets(line, sizeof(line), in)) {
                 g_autoptr(GError) error = NULL;
                 g_autoptr(JsonNode) node = NULL;

@@ -2,6 +2,8 @@
 #ifndef ECIVM_VMM_CLI_H
 #define ECIVM_VMM_CLI_H
 
+#include <stdio.h>
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -34,6 +36,10 @@ int ecivm_cli_export_libvirt(EcivmCli *cli, int argc, char **argv);
  * listens).  TIMEOUT_S 0 waits forever. */
 JsonNode *ecivm_cli_call(EcivmCli *cli, const char *method, JsonObject *params, guint timeout_s, GError **error);
 gboolean ecivm_cli_daemon_absent(const GError *error);
+/* A request whose connection stays open for events (subscribe, logs
+ * --follow): returns the stream to read lines from, or NULL after printing
+ * why. */
+FILE *ecivm_cli_open_stream(EcivmCli *cli, const char *method, JsonObject *params);
 /* Start ecivmd in the background for this CLI's directories. */
 gboolean ecivm_cli_spawn_daemon(EcivmCli *cli, char **extra_args, GError **error);
 
