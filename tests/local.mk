@@ -208,3 +208,34 @@ tests_unit_test_attest_CFLAGS = $(VMM_UNIT_CFLAGS)
 tests_unit_test_attest_LDADD = $(VMM_UNIT_LDADD) wire/libwire.a
 EXTRA_DIST += tests/unit/golden/attest
 # --- end attestation unit test ---
+
+# --- parser fuzz targets (lead) ---
+# One binary, one target per parser of untrusted input (see the file's head);
+# make check replays the seed corpora, `make fuzz-parsers` fuzzes each.
+check_PROGRAMS += tests/fuzz/fuzz-parsers
+TESTS += tests/fuzz/replay-parsers.sh
+tests_fuzz_fuzz_parsers_SOURCES = tests/fuzz/fuzz-parsers.c guest/init/cmdline.c guest/init/cmdline.h
+tests_fuzz_fuzz_parsers_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
+	-I$(top_srcdir) -I$(top_srcdir)/vmm -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
+tests_fuzz_fuzz_parsers_LDADD = vmm/libecivm-core.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS)
+EXTRA_DIST += tests/fuzz/replay-parsers.sh tests/fuzz/corpus/settings tests/fuzz/corpus/attest
+
+FUZZ_PARSER_TARGETS = api-request http settings manifest attest eventlog guest-cmdline
+# FUZZ_SECONDS per target (default 60); clang with libFuzzer from Debian.
+fuzz-parsers: vmm/libecivm-core.a
+	@command -v clang >/dev/null || apt-get install -y --no-install-recommends clang libclang-rt-14-dev
+	$(MKDIR_P) tests/out/fuzz-parsers
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -DECIVM_LIBFUZZER $(WARN_CFLAGS) -I$(top_builddir) \
+	  -include config.h -I$(top_srcdir) -I$(top_srcdir)/wire -I$(top_srcdir)/vmm $(GLIB_CFLAGS) $(JSON_CFLAGS) \
+	  -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\" \
+	  $(top_srcdir)/tests/fuzz/fuzz-parsers.c $(top_srcdir)/guest/init/cmdline.c \
+	  $(addprefix $(top_srcdir)/,$(filter %.c,$(vmm_libecivm_core_a_SOURCES))) \
+	  $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(LIBVIRT_LIBS) $(UUID_LIBS) -o tests/out/fuzz-parsers/fuzz-parsers
+	@for t in $(FUZZ_PARSER_TARGETS); do \
+	  echo "[fuzz] $$t for $${FUZZ_SECONDS:-60} s"; \
+	  mkdir -p tests/out/fuzz-parsers/$$t; \
+	  ECIVM_FUZZ_TARGET=$$t tests/out/fuzz-parsers/fuzz-parsers -max_total_time=$${FUZZ_SECONDS:-60} \
+	    -artifact_prefix=tests/out/fuzz-parsers/$$t- tests/out/fuzz-parsers/$$t || exit 1; \
+	done
+.PHONY: fuzz-parsers
+# --- end parser fuzz targets ---
