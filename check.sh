@@ -20,7 +20,15 @@ echo "[check] protocol and mux unit tests under valgrind memcheck"
 make -s check-valgrind
 
 echo "[check] unit tests again under ASan+UBSan"
+# configure refuses a second build beside an in-tree one, so the sanitizer
+# build gets its own copy of the sources (the committed tree, or a distdir)
+rm -rf build-asan
 mkdir -p build-asan
-(cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git archive --format=tar HEAD | tar -x -C build-asan
+else
+        make -s distdir distdir=build-asan
+fi
+(cd build-asan && ./autogen.sh >/dev/null 2>&1 && ./configure -q --enable-sanitizers &&
         make -s -j2 check-unit) || { tail -100 build-asan/tests/test-suite.log 2>/dev/null; exit 1; }
 echo "[check] all passed"
