@@ -20,31 +20,18 @@ ecivm_domain_params_init(EcivmDomainParams *p)
         };
 }
 
-G_GNUC_PRINTF(3, 4)
-static gboolean
-refuse(GError **error, const char *field, const char *fmt, ...)
-{
-        va_list ap;
-        g_autofree char *msg = NULL;
-
-        va_start(ap, fmt);
-        msg = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: %s", field, msg);
-        return FALSE;
-}
 
 /* Present (or not required), valid UTF-8, no control characters. */
 static gboolean
 check_text(const char *field, const char *value, gboolean required, GError **error)
 {
         if (value == NULL || value[0] == '\0')
-                return required ? refuse(error, field, "is required") : TRUE;
+                return required ? ecivm_error_field(error, field, "is required") : TRUE;
         if (!g_utf8_validate(value, -1, NULL))
-                return refuse(error, field, "is not valid UTF-8");
+                return ecivm_error_field(error, field, "is not valid UTF-8");
         for (const char *c = value; *c != '\0'; c++)
                 if (g_ascii_iscntrl(*c))
-                        return refuse(error, field, "must not contain control characters");
+                        return ecivm_error_field(error, field, "must not contain control characters");
         return TRUE;
 }
 
@@ -54,7 +41,7 @@ check_path(const char *field, const char *path, GError **error)
         if (!check_text(field, path, TRUE, error))
                 return FALSE;
         if (path[0] != '/')
-                return refuse(error, field, "path must be absolute");
+                return ecivm_error_field(error, field, "path must be absolute");
         return TRUE;
 }
 
@@ -64,7 +51,7 @@ check_socket_path(const char *field, const char *path, GError **error)
         if (!check_path(field, path, error))
                 return FALSE;
         if (strlen(path) > SUN_PATH_MAX)
-                return refuse(error, field, "socket path longer than %zu bytes", SUN_PATH_MAX);
+                return ecivm_error_field(error, field, "socket path longer than %zu bytes", SUN_PATH_MAX);
         return TRUE;
 }
 
@@ -74,10 +61,10 @@ check_name(const char *name, GError **error)
         if (!check_text("name", name, TRUE, error))
                 return FALSE;
         if (strlen(name) > ECIVM_DOMAIN_NAME_MAX)
-                return refuse(error, "name", "longer than %d bytes", ECIVM_DOMAIN_NAME_MAX);
+                return ecivm_error_field(error, "name", "longer than %d bytes", ECIVM_DOMAIN_NAME_MAX);
         for (const char *c = name; *c != '\0'; c++)
                 if (!g_ascii_isalnum(*c) && strchr("_.+-", *c) == NULL)
-                        return refuse(error, "name", "invalid character '%c' (allowed: A-Za-z0-9_.+-)", *c);
+                        return ecivm_error_field(error, "name", "invalid character '%c' (allowed: A-Za-z0-9_.+-)", *c);
         return TRUE;
 }
 
@@ -89,7 +76,7 @@ check_sha256(const char *field, const char *hex, GError **error)
         if (!check_text(field, hex, TRUE, error))
                 return FALSE;
         if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
-                return refuse(error, field, "expected 64 lower-case hex digits");
+                return ecivm_error_field(error, field, "expected 64 lower-case hex digits");
         return TRUE;
 }
 
@@ -106,12 +93,12 @@ static gboolean
 check_cmdline(const char *cmdline, GError **error)
 {
         if (cmdline == NULL || cmdline[0] == '\0')
-                return refuse(error, "cmdline", "must not be empty");
+                return ecivm_error_field(error, "cmdline", "must not be empty");
         if (strlen(cmdline) > ECIVM_CMDLINE_MAX)
-                return refuse(error, "cmdline", "longer than %d bytes", ECIVM_CMDLINE_MAX);
+                return ecivm_error_field(error, "cmdline", "longer than %d bytes", ECIVM_CMDLINE_MAX);
         for (const char *c = cmdline; *c != '\0'; c++)
                 if (!g_ascii_isprint(*c))
-                        return refuse(error, "cmdline", "contains a non-printable character");
+                        return ecivm_error_field(error, "cmdline", "contains a non-printable character");
         return TRUE;
 }
 
@@ -121,16 +108,16 @@ check_params(const EcivmDomainParams *p, GError **error)
         if (!check_name(p->name, error))
                 return FALSE;
         if (p->uuid != NULL && !g_uuid_string_is_valid(p->uuid))
-                return refuse(error, "uuid", "not a UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+                return ecivm_error_field(error, "uuid", "not a UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
         if (p->emulator != NULL && !check_path("emulator", p->emulator, error))
                 return FALSE;
         if (p->accel != ECIVM_ACCEL_KVM && p->accel != ECIVM_ACCEL_TCG)
-                return refuse(error, "accel", "unknown accelerator %d", (int)p->accel);
+                return ecivm_error_field(error, "accel", "unknown accelerator %d", (int)p->accel);
         if (p->cpus < ECIVM_PLAN_CPUS_MIN || p->cpus > ECIVM_PLAN_CPUS_MAX)
-                return refuse(error, "cpus", "%u is out of range %d..%d", p->cpus, ECIVM_PLAN_CPUS_MIN,
+                return ecivm_error_field(error, "cpus", "%u is out of range %d..%d", p->cpus, ECIVM_PLAN_CPUS_MIN,
                               ECIVM_PLAN_CPUS_MAX);
         if (p->memory_mib < ECIVM_PLAN_MEMORY_MIN_MIB || p->memory_mib > ECIVM_PLAN_MEMORY_MAX_MIB)
-                return refuse(error, "memory_mib", "%u is out of range %d..%d", p->memory_mib,
+                return ecivm_error_field(error, "memory_mib", "%u is out of range %d..%d", p->memory_mib,
                               ECIVM_PLAN_MEMORY_MIN_MIB, ECIVM_PLAN_MEMORY_MAX_MIB);
         return check_path("kernel", p->kernel, error) && check_path("initrd", p->initrd, error) &&
                check_cmdline(p->cmdline, error) && check_path("root_image", p->root_image, error) &&

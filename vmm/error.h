@@ -20,6 +20,9 @@ typedef enum {
 } EcivmErrorCode;
 
 GQuark ecivm_error_quark(void);
+
+/* ECIVM_ERROR_INVALID "FIELD: <message>"; returns FALSE for `return refuse…`. */
+gboolean ecivm_error_field(GError **error, const char *field, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 #define ECIVM_ERROR ecivm_error_quark()
 
 #endif

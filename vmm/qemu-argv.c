@@ -10,19 +10,6 @@
 
 #define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
 
-G_GNUC_PRINTF(3, 4)
-static gboolean
-refuse(GError **error, const char *field, const char *fmt, ...)
-{
-        va_list ap;
-        g_autofree char *msg = NULL;
-
-        va_start(ap, fmt);
-        msg = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: %s", field, msg);
-        return FALSE;
-}
 
 static gboolean
 check_path(const char *field, const char *path, gboolean required, GError **error)
@@ -30,13 +17,13 @@ check_path(const char *field, const char *path, gboolean required, GError **erro
         if (path == NULL || path[0] == '\0') {
                 if (!required)
                         return TRUE;
-                return refuse(error, field, "path is required");
+                return ecivm_error_field(error, field, "path is required");
         }
         if (strchr(path, ',') != NULL)
-                return refuse(error, field, "path must not contain ',' (QEMU option syntax)");
+                return ecivm_error_field(error, field, "path must not contain ',' (QEMU option syntax)");
         for (const char *c = path; *c != '\0'; c++)
                 if (g_ascii_iscntrl(*c))
-                        return refuse(error, field, "path must not contain control characters");
+                        return ecivm_error_field(error, field, "path must not contain control characters");
         return TRUE;
 }
 
@@ -46,7 +33,7 @@ check_socket_path(const char *field, const char *path, gboolean required, GError
         if (!check_path(field, path, required, error))
                 return FALSE;
         if (path != NULL && strlen(path) > SUN_PATH_MAX)
-                return refuse(error, field, "socket path longer than %zu bytes", SUN_PATH_MAX);
+                return ecivm_error_field(error, field, "socket path longer than %zu bytes", SUN_PATH_MAX);
         return TRUE;
 }
 
@@ -62,11 +49,11 @@ check_channel(const char *name, const EcivmChannel *ch, GError **error)
         case ECIVM_CHANNEL_FD:
                 field = g_strdup_printf("%s.fd", name);
                 if (ch->fd < 3)
-                        return refuse(error, field, "%d is not a usable inherited fd (need >= 3)", ch->fd);
+                        return ecivm_error_field(error, field, "%d is not a usable inherited fd (need >= 3)", ch->fd);
                 return TRUE;
         case ECIVM_CHANNEL_UNSET:
         default:
-                return refuse(error, name, "channel is not set (need a socket path or an fd)");
+                return ecivm_error_field(error, name, "channel is not set (need a socket path or an fd)");
         }
 }
 
@@ -76,22 +63,22 @@ check_plan(const EcivmLaunchPlan *p, GError **error)
         if (!check_path("qemu_binary", p->qemu_binary, TRUE, error))
                 return FALSE;
         if (p->accel != ECIVM_ACCEL_KVM && p->accel != ECIVM_ACCEL_TCG)
-                return refuse(error, "accel", "unknown accelerator %d", (int)p->accel);
+                return ecivm_error_field(error, "accel", "unknown accelerator %d", (int)p->accel);
         if (p->cpus < ECIVM_PLAN_CPUS_MIN || p->cpus > ECIVM_PLAN_CPUS_MAX)
-                return refuse(error, "cpus", "%u is out of range %d..%d", p->cpus, ECIVM_PLAN_CPUS_MIN,
+                return ecivm_error_field(error, "cpus", "%u is out of range %d..%d", p->cpus, ECIVM_PLAN_CPUS_MIN,
                               ECIVM_PLAN_CPUS_MAX);
         if (p->memory_mib < ECIVM_PLAN_MEMORY_MIN_MIB || p->memory_mib > ECIVM_PLAN_MEMORY_MAX_MIB)
-                return refuse(error, "memory_mib", "%u is out of range %d..%d", p->memory_mib,
+                return ecivm_error_field(error, "memory_mib", "%u is out of range %d..%d", p->memory_mib,
                               ECIVM_PLAN_MEMORY_MIN_MIB, ECIVM_PLAN_MEMORY_MAX_MIB);
         if (!check_path("kernel", p->kernel, TRUE, error) || !check_path("initrd", p->initrd, TRUE, error))
                 return FALSE;
         if (p->cmdline == NULL || p->cmdline[0] == '\0')
-                return refuse(error, "cmdline", "must not be empty");
+                return ecivm_error_field(error, "cmdline", "must not be empty");
         if (strlen(p->cmdline) > ECIVM_CMDLINE_MAX)
-                return refuse(error, "cmdline", "longer than %d bytes", ECIVM_CMDLINE_MAX);
+                return ecivm_error_field(error, "cmdline", "longer than %d bytes", ECIVM_CMDLINE_MAX);
         for (const char *c = p->cmdline; *c != '\0'; c++)
                 if (!g_ascii_isprint(*c))
-                        return refuse(error, "cmdline", "contains a non-printable character");
+                        return ecivm_error_field(error, "cmdline", "contains a non-printable character");
         return check_path("root_image", p->root_image, TRUE, error) &&
                check_path("data_disk", p->data_disk, TRUE, error) &&
                check_path("verity_hash", p->verity_hash, FALSE, error) &&
