@@ -23,7 +23,7 @@
 #include "rootfs.h"
 
 #define REAL_RUNC "/usr/libexec/ecivm/runc"
-#define ECI_SETTINGS "/etc/ecivm/eci.json"
+#define ECI_SETTINGS "/run/ecivm/eci.json" /* written by ecivm-init from the host's settings push */
 #define RANGES_DIR "/data/ecivm-runc"
 #define ROOTFS_DIR "/run/ecivm-runc"
 #define DOCKER_ROOT "/var/lib/docker"

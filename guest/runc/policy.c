@@ -65,6 +65,7 @@ const EciProtectedPath eci_protected_paths[] = {
         { "/data/ecivm-runc", ECI_PROTECT_VM, TRUE, "it would expose the VM's container ID allocations" },
         { "/run/ecivm-runc", ECI_PROTECT_VM, TRUE, "it would expose other containers' root file systems" },
         { "/etc/ecivm", ECI_PROTECT_VM, TRUE, "it would expose the VM's configuration" },
+        { "/run/ecivm", ECI_PROTECT_VM, TRUE, "it would expose the VM's configuration" },
         { "/proc", ECI_PROTECT_VM, TRUE, "it would expose the VM's processes and namespaces" },
         { "/sys", ECI_PROTECT_VM, TRUE, "it would expose the VM's kernel" },
         { "/dev", ECI_PROTECT_VM, TRUE, "it would expose the VM's devices" },
