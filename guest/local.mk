@@ -27,6 +27,8 @@ guest_ecivm_init_SOURCES = \
 	guest/init/util.c guest/init/util.h \
 	guest/init/verity.c guest/init/verity.h \
 	guest/init/evidence.c guest/init/evidence.h \
+	guest/init/settings.c guest/init/settings.h \
+	guest/init/harden.c \
 	$(WIRE_SOURCES)
 # No sanitizers: a static PID 1.
 guest_ecivm_init_CFLAGS = $(WARN_CFLAGS)

@@ -40,8 +40,8 @@ check-valgrind: $(VALGRIND_TESTS)
 # --- guest unit tests (ecivm-init: cmdline parser, daemon.json builder) ---
 GUEST_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/guest/init \
 	-DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
-check_PROGRAMS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json
-TESTS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json
+check_PROGRAMS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json tests/unit/test-guest-settings
+TESTS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json tests/unit/test-guest-settings
 tests_unit_test_guest_cmdline_SOURCES = tests/unit/test-guest-cmdline.c tests/unit/guest-golden.c \
 	tests/unit/guest-golden.h guest/init/cmdline.c guest/init/cmdline.h
 tests_unit_test_guest_cmdline_CFLAGS = $(GUEST_TEST_CFLAGS)
@@ -50,7 +50,11 @@ tests_unit_test_daemon_json_SOURCES = tests/unit/test-daemon-json.c tests/unit/g
 	tests/unit/guest-golden.h guest/init/daemon-json.c guest/init/daemon-json.h
 tests_unit_test_daemon_json_CFLAGS = $(GUEST_TEST_CFLAGS)
 tests_unit_test_daemon_json_LDADD = $(CMOCKA_LIBS)
-EXTRA_DIST += tests/unit/golden/guest-cmdline tests/unit/golden/daemon-json
+tests_unit_test_guest_settings_SOURCES = tests/unit/test-guest-settings.c tests/unit/guest-golden.c \
+	tests/unit/guest-golden.h guest/init/settings.c guest/init/settings.h $(WIRE_SOURCES)
+tests_unit_test_guest_settings_CFLAGS = $(GUEST_TEST_CFLAGS)
+tests_unit_test_guest_settings_LDADD = $(CMOCKA_LIBS)
+EXTRA_DIST += tests/unit/golden/guest-cmdline tests/unit/golden/daemon-json tests/unit/golden/guest-settings
 # --- end guest unit tests ---
 
 # --- vmm unit tests ---
@@ -176,7 +180,7 @@ check_PROGRAMS += tests/unit/test-settings
 TESTS += tests/unit/test-settings
 tests_unit_test_settings_SOURCES = tests/unit/test-settings.c $(VMM_UNIT_COMMON)
 tests_unit_test_settings_CFLAGS = $(VMM_UNIT_CFLAGS)
-tests_unit_test_settings_LDADD = $(VMM_UNIT_LDADD)
+tests_unit_test_settings_LDADD = $(VMM_UNIT_LDADD) wire/libwire.a
 EXTRA_DIST += tests/unit/golden/settings tests/unit/golden/daemon-options
 # --- end settings ---
 

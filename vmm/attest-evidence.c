@@ -62,6 +62,10 @@ JsonNode *ecivm_attest_evidence_from_wire(const struct wire_control *c, GError *
                 { "nonce", "nonce" },     { "kernel", "kernel" },     { "cmdline", "cmdline" },
                 { "boot_id", "bootId" }, { "lockdown", "lockdown" }, { "modules_disabled", "modulesDisabled" },
                 { "tainted", "tainted" }, { "verity", "verity" },
+                { "kptr_restrict", "kptrRestrict" }, { "dmesg_restrict", "dmesgRestrict" },
+                { "unprivileged_bpf_disabled", "unprivilegedBpfDisabled" },
+                { "kexec_load_disabled", "kexecLoadDisabled" }, { "root_ro", "rootReadOnly" },
+                { "login_paths", "loginPaths" }, { "settings_digest", "settingsDigest" },
         };
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_autofree char *text = NULL, *def = NULL, *sha = NULL;

@@ -154,11 +154,15 @@ static gboolean check_signature(Run *run)
 static gboolean evidence_shape(JsonObject *ev, const char **ret_bad)
 {
         static const char *const strings[] = { "nonce", "kernel", "cmdline", "bootId", "lockdown",
-                                               "modulesDisabled", "tainted", "verity", NULL };
+                                               "modulesDisabled", "tainted", "verity", "kptrRestrict",
+                                               "dmesgRestrict", "unprivilegedBpfDisabled", "kexecLoadDisabled",
+                                               "rootReadOnly", "loginPaths", "settingsDigest", NULL };
         static const char *const nullable[] = { "daemonJson", "daemonJsonSha256", "defaultRuntime", NULL };
         static const char *const all[] = { "nonce", "kernel", "cmdline", "bootId", "lockdown", "modulesDisabled",
-                                           "tainted", "verity", "daemonJson", "daemonJsonSha256", "runtimes",
-                                           "defaultRuntime", NULL };
+                                           "tainted", "verity", "kptrRestrict", "dmesgRestrict",
+                                           "unprivilegedBpfDisabled", "kexecLoadDisabled", "rootReadOnly",
+                                           "loginPaths", "settingsDigest", "daemonJson", "daemonJsonSha256",
+                                           "runtimes", "defaultRuntime", NULL };
         JsonNode *rt = json_object_get_member(ev, "runtimes");
 
         if (!only_members(ev, all, ret_bad))
@@ -336,6 +340,50 @@ static gboolean check_events(Run *run)
         return PASS("eci-config", "%s", ((const EcivmEvent *) run->log->events->pdata[5])->digest);
 }
 
+static gboolean check_hardening(Run *run)
+{
+        static const char *const want[][3] = {
+                { "modulesDisabled", "1", "kernel.modules_disabled" },
+                { "kexecLoadDisabled", "1", "kernel.kexec_load_disabled" },
+                { "unprivilegedBpfDisabled", "1", "kernel.unprivileged_bpf_disabled" },
+                { "kptrRestrict", "2", "kernel.kptr_restrict" },
+                { "dmesgRestrict", "1", "kernel.dmesg_restrict" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(want); i++)
+                if (g_strcmp0(str_member(run->ev, want[i][0]), want[i][1]) != 0)
+                        return FAIL("guest-hardening", "%s is %s, expected %s", want[i][2],
+                                    str_member(run->ev, want[i][0]), want[i][1]);
+        PASS("guest-hardening", "modules_disabled=1 kexec_load_disabled=1 unprivileged_bpf_disabled=1 "
+                                "kptr_restrict=2 dmesg_restrict=1");
+        if (strcmp(str_member(run->ev, "rootReadOnly"), "1") != 0)
+                return FAIL("guest-root", "the root file system is mounted writable");
+        PASS("guest-root", "mounted read-only");
+        if (strcmp(str_member(run->ev, "loginPaths"), "none") != 0)
+                return FAIL("guest-login", "login or shell programs present: %s", str_member(run->ev, "loginPaths"));
+        return PASS("guest-login", "no shell, getty, login, sshd, su or sudo in the root");
+}
+
+/* The guest applied the settings whose canonical text the settings event
+ * recorded ("effective=<canonical JSON>" line). */
+static gboolean check_guest_settings(Run *run)
+{
+        const char *text = content_str(run->log->events->pdata[4], "text");
+        const char *applied = str_member(run->ev, "settingsDigest");
+        g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+        g_autofree char *measured = NULL;
+
+        for (char **l = lines; *l && !measured; l++)
+                if (g_str_has_prefix(*l, "effective="))
+                        measured = g_compute_checksum_for_string(G_CHECKSUM_SHA256, *l + strlen("effective="), -1);
+        if (!measured)
+                return SKIP("guest-settings", "the settings event records no effective settings");
+        if (g_ascii_strcasecmp(measured, applied) != 0)
+                return FAIL("guest-settings", "the guest applied settings %s, the measured ones are %s", applied,
+                            measured);
+        return PASS("guest-settings", "the guest applied the measured settings %s", measured);
+}
+
 /* "none [integrity] confidentiality" -> "integrity" */
 static char *lockdown_mode(const char *s)
 {
@@ -405,8 +453,8 @@ static gboolean check_guest(Run *run)
         v = str_member(run->ev, "tainted");
         if (strcmp(v, "0") != 0)
                 return FAIL("guest-tainted", "kernel tainted: %s", v);
-        PASS("guest-tainted", "0 (modules_disabled %s)", str_member(run->ev, "modulesDisabled"));
-        return check_runtime(run);
+        PASS("guest-tainted", "0");
+        return check_hardening(run) && check_guest_settings(run) && check_runtime(run);
 }
 
 EcivmAttestReport *ecivm_attest_verify(const EcivmAttestVerifyInput *in)

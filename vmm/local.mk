@@ -16,6 +16,7 @@ vmm_libecivm_core_a_SOURCES = \
 	vmm/eventlog.c vmm/eventlog.h
 # settings, dockerd options policy, Engine API filter (issue 4)
 vmm_libecivm_core_a_SOURCES += vmm/settings.c vmm/settings.h vmm/daemon-options.c vmm/daemon-options.h \
+	vmm/settings-guest.c vmm/settings-guest.h \
 	vmm/http-parse.c vmm/http-parse.h vmm/api-filter.c vmm/api-filter.h
 vmm_libecivm_core_a_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CRYPTO_CFLAGS)
 # --- end pure builders ---

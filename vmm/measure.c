@@ -132,7 +132,7 @@ static gboolean load_signed_manifest(EcivmMeasuredImage *m, const char *image_di
 }
 
 gboolean ecivm_measured_image_log(EcivmMeasuredImage *m, const EcivmVmConfig *c, const char *effective,
-                                  GError **error)
+                                  const char *eci_config, GError **error)
 {
         g_autofree char *settings = g_strdup_printf("effective=%s\naccel_mode=%d\nboot_timeout_s=%u\nqemu_binary=%s\n"
                                                     "image_dir=%s\n",
@@ -145,7 +145,7 @@ gboolean ecivm_measured_image_log(EcivmMeasuredImage *m, const EcivmVmConfig *c,
                 .initrd_sha256 = m->initrd_sha256, .cmdline = m->cmdline,
                 .verity_root_hash = mf->root.verity_root_hash, .verity_salt = mf->root.verity_salt,
                 .hash_tree_sha256 = m->hash_tree_sha256, .data_blocks = mf->root.data_blocks,
-                .settings_text = settings, .eci_config_text = NULL,
+                .settings_text = settings, .eci_config_text = eci_config,
         };
 
         ecivm_event_log_free(m->event_log);

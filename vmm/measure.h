@@ -44,12 +44,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(EcivmMeasuredImage, ecivm_measured_image_free)
  * event is the digest of the launch settings that exist today (issue 4 will
  * bring user/admin settings): CONFIG's accel mode, cpus, memory, data disk
  * size, boot timeout, QEMU binary and image dir, as canonical "key=value\n"
- * lines in that order.  No ECI runtime config is pushed yet: its event is
- * the digest of the empty document. */
-/* SETTINGS: the canonical effective settings (admin + user, locked keys
- * named), recorded with the launch parameters the daemon adds to them. */
+ * lines in that order.
+ * SETTINGS: the canonical effective settings (admin + user, locked keys
+ * named), recorded with the launch parameters the daemon adds to them;
+ * ECI_CONFIG: the runtime's eci.json the guest gets (NULL: none). */
 gboolean ecivm_measured_image_log(EcivmMeasuredImage *m, const EcivmVmConfig *config, const char *settings,
-                                  GError **error);
+                                  const char *eci_config, GError **error);
 
 #define ECIVM_DEFAULT_TRUSTED_KEY_DIR ECIVM_SYSCONFDIR "/ecivm/trusted-keys"
 

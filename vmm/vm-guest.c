@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "error.h"
+#include "settings-guest.h"
 #include "vm-priv.h"
 
 static void replace(char **field, const char *value)
@@ -104,6 +105,38 @@ static void on_event(EcivmVm *vm, const struct wire_control *c)
         }
 }
 
+/* Every session starts with BOOTED: the guest gets the settings of this
+ * boot (it applies them before dockerd starts, and refuses others later). */
+static void push_settings(EcivmVm *vm)
+{
+        g_autofree struct wire_control *m = g_new0(struct wire_control, 1);
+        g_autoptr(GError) error = NULL;
+
+        if (!vm->settings)
+                return;
+        if (!ecivm_settings_guest_message(vm->settings, m, &error)) {
+                ecivm_vm_fail(vm, "settings: %s", error->message); /* checked at start: not reached */
+                return;
+        }
+        if (!ecivm_vm_send_request(vm, m))
+                g_warning("settings: could not send them to the guest");
+        vm->settings_request = m->id;
+}
+
+static void on_reply(EcivmVm *vm, const struct wire_control *c)
+{
+        const char *error = wire_control_get(c, "error");
+
+        if (c->id == 0 || c->id != vm->settings_request)
+                return;
+        vm->settings_request = 0;
+        if (g_strcmp0(wire_control_get(c, "ok"), "1") == 0) {
+                g_message("settings: applied by the guest");
+                return;
+        }
+        ecivm_vm_fail(vm, "the guest refused the settings: %s", error ? error : "no reason given");
+}
+
 static void on_control(gpointer user, const struct wire_control *c)
 {
         EcivmVm *vm = user;
@@ -113,6 +146,7 @@ static void on_control(gpointer user, const struct wire_control *c)
                 vm->booted_mono = vm->booted_mono ? vm->booted_mono : g_get_monotonic_time();
                 replace(&vm->guest_kernel, wire_control_get(c, "kernel"));
                 replace(&vm->guest_boot_id, wire_control_get(c, "boot_id"));
+                push_settings(vm);
                 break;
         case WIRE_V_READY:
                 on_ready(vm);
@@ -126,6 +160,7 @@ static void on_control(gpointer user, const struct wire_control *c)
                 on_event(vm, c);
                 break;
         case WIRE_V_REPLY:
+                on_reply(vm, c);
                 break;
         case WIRE_V_EVIDENCE_REPLY:
                 ecivm_vm_attest_evidence_reply(vm, c);

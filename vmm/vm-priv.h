@@ -44,6 +44,7 @@ struct _EcivmVm {
         EcivmMuxSource *docker;
         EcivmDockerSocket *docker_socket;
         guint32 next_request;
+        guint32 settings_request; /* id of the SETTINGS push awaiting its REPLY */
 
         EcivmBackoff backoff;
         guint restarts;        /* automatic restarts since the last start request */

@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "vm-priv.h"
+#include "settings-guest.h"
 #include "vm-settings.h"
 
 static char *admin_path; /* a parsed command-line option of ecivmd */
@@ -43,6 +44,15 @@ static EcivmSettings *merge(EcivmVm *vm, EcivmSettingsFile *admin, EcivmSettings
         return ecivm_settings_merge(admin, user, &d);
 }
 
+/* What the guest could not take is refused here, before anything boots or
+ * gets saved, with the key named. */
+static gboolean fits_guest(const EcivmSettings *s, GError **error)
+{
+        g_autofree struct wire_control *m = g_new0(struct wire_control, 1);
+
+        return ecivm_settings_guest_message(s, m, error);
+}
+
 EcivmSettings *ecivm_vm_settings_read(EcivmVm *vm, GError **error)
 {
         g_autoptr(EcivmSettingsFile) admin = NULL, user = NULL;
@@ -52,6 +62,10 @@ EcivmSettings *ecivm_vm_settings_read(EcivmVm *vm, GError **error)
         if (!read_files(vm, &admin, &user, error))
                 return NULL;
         s = merge(vm, admin, user);
+        if (!fits_guest(s, error)) {
+                ecivm_settings_free(s);
+                return NULL;
+        }
         for (char **w = s->warnings; *w; w++)
                 g_warning("settings: %s", *w);
         digest = ecivm_settings_digest(s);
@@ -94,8 +108,12 @@ JsonNode *ecivm_vm_settings_call(EcivmVm *vm, const char *method, JsonObject *pa
                         g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "params: key and value (strings) needed");
                         return NULL;
                 }
-                if (!ecivm_settings_user_set(user, admin, key, value, error) || !save_user(vm, user, error))
+                if (!ecivm_settings_user_set(user, admin, key, value, error))
                         return NULL;
+                s = merge(vm, admin, user);
+                if (!fits_guest(s, error) || !save_user(vm, user, error))
+                        return NULL;
+                g_clear_pointer(&s, ecivm_settings_free);
                 g_message("settings: %s set by a user", key);
         } else if (g_str_equal(method, "settings-reset")) {
                 if (!ecivm_settings_user_reset(user, key, error) || !save_user(vm, user, error))

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "settings-guest.h"
 #include "vm-priv.h"
 #include "vm-settings.h"
 
@@ -178,8 +179,9 @@ static gboolean measure(EcivmVm *vm, GError **error)
         vm->image = ecivm_measure_image(vm->config.image_dir, (const char *const *) vm->config.trusted_keys, &params,
                                         error);
         g_autofree char *effective = vm->settings ? ecivm_settings_canonical(vm->settings) : NULL;
+        g_autofree char *eci = vm->settings ? ecivm_settings_eci_json(vm->settings) : NULL;
 
-        return vm->image != NULL && ecivm_measured_image_log(vm->image, &vm->config, effective, error);
+        return vm->image != NULL && ecivm_measured_image_log(vm->image, &vm->config, effective, eci, error);
 }
 
 void ecivm_vm_begin(EcivmVm *vm)

@@ -1,6 +1,8 @@
 /* ecivm wire protocol: frame and control-message codecs.  See wire.h. */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -140,6 +142,7 @@ static const struct {
         { WIRE_V_EVENT, "event" },       { WIRE_V_REPLY, "reply" },       { WIRE_V_STATUS, "status" },
         { WIRE_V_SHUTDOWN, "shutdown" }, { WIRE_V_PING, "ping" },
         { WIRE_V_EVIDENCE, "evidence" }, { WIRE_V_EVIDENCE_REPLY, "evidence-reply" },
+        { WIRE_V_SETTINGS, "settings" },
 };
 
 const char *wire_verb_name(uint8_t verb)
@@ -200,6 +203,72 @@ const char *wire_control_get(const struct wire_control *c, const char *key)
                 if (strcmp(c->fields[i].key, key) == 0)
                         return c->fields[i].value;
         return NULL;
+}
+
+static int text_key(char *out, size_t cap, const char *name, const char *suffix, unsigned index, int indexed)
+{
+        int n = indexed ? snprintf(out, cap, "%s.%u", name, index) : snprintf(out, cap, "%s%s", name, suffix);
+
+        return n > 0 && (size_t) n < cap && key_ok(out, (size_t) n) ? 0 : -EINVAL;
+}
+
+int wire_control_add_text(struct wire_control *c, const char *name, const char *text)
+{
+        size_t len = strlen(text);
+        char key[64], num[32], chunk[WIRE_TEXT_CHUNK + 1];
+        int r;
+
+        if (text_key(key, sizeof(key), name, "_len", 0, 0) < 0 || memchr(text, '\n', len))
+                return -EINVAL;
+        snprintf(num, sizeof(num), "%zu", len);
+        r = wire_control_add(c, key, num);
+        for (unsigned i = 0; r == 0 && (size_t) i * WIRE_TEXT_CHUNK < len; i++) {
+                size_t off = (size_t) i * WIRE_TEXT_CHUNK, n = len - off < WIRE_TEXT_CHUNK ? len - off : WIRE_TEXT_CHUNK;
+
+                memcpy(chunk, text + off, n);
+                chunk[n] = '\0';
+                r = text_key(key, sizeof(key), name, NULL, i, 1);
+                if (r == 0)
+                        r = wire_control_add(c, key, chunk);
+        }
+        return r;
+}
+
+ssize_t wire_control_get_text(const struct wire_control *c, const char *name, char *out, size_t cap)
+{
+        char key[64], *end;
+        const char *len_s;
+        unsigned long long len;
+        size_t got = 0;
+
+        if (text_key(key, sizeof(key), name, "_len", 0, 0) < 0)
+                return -EINVAL;
+        len_s = wire_control_get(c, key);
+        if (!len_s)
+                return -ENOENT;
+        errno = 0;
+        len = strtoull(len_s, &end, 10);
+        if (errno || end == len_s || *end || len_s[0] == '-' || len_s[0] == '+')
+                return -EPROTO;
+        if (len >= cap)
+                return -E2BIG;
+        for (unsigned i = 0; got < len; i++) {
+                const char *chunk;
+                size_t n;
+
+                if (text_key(key, sizeof(key), name, NULL, i, 1) < 0 || !(chunk = wire_control_get(c, key)))
+                        return -EPROTO;
+                n = strlen(chunk);
+                if (n == 0 || n > WIRE_TEXT_CHUNK || got + n > len || (n < WIRE_TEXT_CHUNK && got + n != len))
+                        return -EPROTO;
+                memcpy(out + got, chunk, n);
+                got += n;
+        }
+        if (text_key(key, sizeof(key), name, NULL, (unsigned) ((len + WIRE_TEXT_CHUNK - 1) / WIRE_TEXT_CHUNK), 1) < 0 ||
+            wire_control_get(c, key))
+                return -EPROTO; /* a chunk beyond the length */
+        out[got] = '\0';
+        return (ssize_t) got;
 }
 
 ssize_t wire_control_encode(const struct wire_control *c, uint8_t *out, size_t cap)

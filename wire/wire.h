@@ -107,11 +107,22 @@ enum wire_verb {
         WIRE_V_SHUTDOWN = 17, /* stop services, sync, power off */
         WIRE_V_PING = 18,     /* liveness; answered by REPLY */
         WIRE_V_EVIDENCE = 19, /* nonce=<hex>; answered by EVIDENCE_REPLY */
+        /* the effective settings, sent once per session in answer to BOOTED:
+         * digest (what the host measured, 64 hex digits), and as texts
+         * (wire_control_add_text) daemon_options, the filtered JSON object
+         * the guest merges into daemon.json, and eci_json, the runtime's
+         * settings file.  Answered by REPLY; the guest applies them at boot
+         * only and refuses different ones later (a restart applies them). */
+        WIRE_V_SETTINGS = 20,
 };
 
 #define WIRE_EVIDENCE_NONCE_MAX 128 /* hex digits */
 #define WIRE_EVIDENCE_DAEMON_JSON_MAX 4096
 #define WIRE_EVIDENCE_HEX_CHUNK 1000
+#define WIRE_TEXT_CHUNK 1000
+/* each of daemon_options, eci_json: the daemon.json they make must still fit
+ * WIRE_EVIDENCE_DAEMON_JSON_MAX */
+#define WIRE_SETTINGS_TEXT_MAX 2048
 
 struct wire_field {
         char key[64];
@@ -130,6 +141,15 @@ int wire_verb_from_name(const char *name);
 /* Adds KEY=VALUE; -EINVAL for a bad key/value, -E2BIG when full or too long. */
 int wire_control_add(struct wire_control *c, const char *key, const char *value);
 const char *wire_control_get(const struct wire_control *c, const char *key);
+/* A text longer than one field (no NUL or newline, which JSON without
+ * pretty-printing never has): NAME_len=<bytes>, then NAME.0, NAME.1, ...
+ * of at most WIRE_TEXT_CHUNK bytes.  -EINVAL for a bad name or text,
+ * -E2BIG when the message is full. */
+int wire_control_add_text(struct wire_control *c, const char *name, const char *text);
+/* Reassembles NAME into OUT (NUL-terminated); returns its length, -ENOENT
+ * when NAME_len is absent, -E2BIG when CAP is too small, -EPROTO when the
+ * chunks do not add up to NAME_len. */
+ssize_t wire_control_get_text(const struct wire_control *c, const char *name, char *out, size_t cap);
 /* Serialise into OUT (size CAP); returns length or -errno. */
 ssize_t wire_control_encode(const struct wire_control *c, uint8_t *out, size_t cap);
 /* Strict parse of a CONTROL payload; -EPROTO on anything out of shape. */

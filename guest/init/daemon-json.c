@@ -114,6 +114,10 @@ ssize_t daemon_json_build(const struct daemon_json *c, char *out, size_t cap)
         put_string(&o, c->data_root);
         if (c->runtime_name)
                 put_runtime(&o, c);
+        if (c->extra_members && c->extra_members[0]) {
+                put_char(&o, ',');
+                put_raw(&o, c->extra_members);
+        }
         put_raw(&o, "}\n");
         return o.error < 0 ? o.error : (ssize_t) o.len;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "evidence.h"
@@ -69,6 +70,37 @@ static void add_daemon_json(struct init_state *s)
         }
 }
 
+static void add_root_ro(struct init_state *s)
+{
+        struct statvfs st;
+
+        control_add(&s->ctl, "root_ro", "%d", statvfs("/", &st) == 0 && (st.f_flag & ST_RDONLY) ? 1 : 0);
+}
+
+/* Every way to a login or a shell the image could carry: none of them may
+ * exist (images/root-drop.txt), and this shows it on the running VM. */
+static void add_login_paths(struct init_state *s)
+{
+        static const char *const paths[] = {
+                "/bin/sh",        "/bin/bash",         "/bin/dash",      "/bin/busybox",  "/bin/login",
+                "/sbin/getty",    "/sbin/agetty",      "/usr/sbin/sshd", "/usr/sbin/dropbear", "/bin/su",
+                "/usr/bin/sudo",
+        };
+        char list[512] = "";
+        size_t used = 0;
+
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+                int n;
+
+                if (access(paths[i], F_OK) < 0)
+                        continue;
+                n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? "," : "", paths[i]);
+                if (n > 0 && (size_t) n < sizeof(list) - used)
+                        used += (size_t) n;
+        }
+        control_add(&s->ctl, "login_paths", "%s", used ? list : "none");
+}
+
 void evidence_reply(struct init_state *s, const struct wire_control *request)
 {
         const char *nonce = wire_control_get(request, "nonce");
@@ -81,6 +113,13 @@ void evidence_reply(struct init_state *s, const struct wire_control *request)
         add_file_line(s, "boot_id", "/proc/sys/kernel/random/boot_id");
         add_lockdown(s);
         add_file_line(s, "modules_disabled", "/proc/sys/kernel/modules_disabled");
+        add_file_line(s, "kptr_restrict", "/proc/sys/kernel/kptr_restrict");
+        add_file_line(s, "dmesg_restrict", "/proc/sys/kernel/dmesg_restrict");
+        add_file_line(s, "unprivileged_bpf_disabled", "/proc/sys/kernel/unprivileged_bpf_disabled");
+        add_file_line(s, "kexec_load_disabled", "/proc/sys/kernel/kexec_load_disabled");
+        add_root_ro(s);
+        add_login_paths(s);
+        control_add(&s->ctl, "settings_digest", "%s", s->settings.received ? s->settings.digest : "none");
         add_file_line(s, "tainted", "/proc/sys/kernel/tainted");
         control_add(&s->ctl, "verity", "%s", v == 'V' ? "V" : v == 'C' ? "C" : "none");
         add_daemon_json(s);

@@ -6,6 +6,7 @@
 #include "control.h"
 #include "ping.h"
 #include "services.h"
+#include "settings.h"
 #include "util.h"
 
 #define DOCKER_SOCKET "/run/docker.sock"
@@ -27,6 +28,7 @@ struct init_state {
         uint64_t next_heartbeat;
         uint64_t next_ping;
         bool stop_requested;
+        struct guest_settings settings; /* from the host's SETTINGS (settings.h) */
         int sigfd, timerfd, powerfd;
 };
 
@@ -44,6 +46,9 @@ void send_event(struct init_state *s, const char *service, const char *state, co
 void send_heartbeat(struct init_state *s);
 void on_control(void *user, const struct control_event *ev);
 
+void settings_request(struct init_state *s, const struct wire_control *m);
+/* harden.c: kernel sysctls that close the VM, set and verified */
+void harden_kernel(struct init_state *s);
 /* loop.c */
 int loop_setup(struct init_state *s);
 void loop_run(struct init_state *s);

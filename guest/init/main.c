@@ -4,6 +4,7 @@
  * is no shell and no way to wait for input. */
 #include "config.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -22,6 +23,8 @@
 #define PORTS_WAIT_MS 5000u
 #define CONTAINERD_WAIT_MS 30000u
 #define TEST_RUNTIME_MARKER "/etc/ecivm/test-runtime"
+#define SETTINGS_WAIT_MS 10000u  /* the host answers BOOTED at once */
+#define SETTINGS_NO_HOST_MS 3000u /* no host at all (a lab's virsh): defaults */
 
 /* A bad command line is reported once the control port is up, so the host
  * gets the reason too; until then only the probe flag is trusted. */
@@ -140,10 +143,54 @@ static void stage1(struct init_state *s)
         log_msg("switched root at %llu ms", (unsigned long long) now_ms());
 }
 
+/* The host pushes the effective settings in answer to BOOTED.  Without a
+ * host (a domain started by hand) the defaults are the strictest: ECI, no
+ * socket-mount allow-list, no extra dockerd options. */
+static void wait_for_settings(struct init_state *s)
+{
+        uint64_t start = now_ms();
+
+        while (!s->settings.received) {
+                uint64_t waited = now_ms() - start;
+                struct pollfd p = { .fd = s->ctl.fd, .events = POLLIN };
+
+                if (waited >= (s->booted_sent ? SETTINGS_WAIT_MS : SETTINGS_NO_HOST_MS))
+                        break;
+                if (control_refresh(&s->ctl, now_ms()) && !s->booted_sent)
+                        send_booted(s);
+                if (!s->ctl.connected) {
+                        sleep_ms(50);
+                        continue;
+                }
+                if (poll(&p, 1, 100) > 0)
+                        control_read(&s->ctl, on_control, s);
+        }
+        if (!s->settings.received) {
+                log_msg("no settings from the host: defaults (ECI, no socket-mount allow-list, no dockerd options)");
+                memcpy(s->settings.daemon_options, "{}", 3);
+                memcpy(s->settings.eci_json, "{}", 3);
+        } else {
+                log_msg("settings %.16s… from the host at %llu ms", s->settings.digest,
+                        (unsigned long long) now_ms());
+        }
+        s->settings.applied = true;
+}
+
+static void write_eci_json(struct init_state *s)
+{
+        int r = mkdir_p(ECI_SETTINGS_DIR, 0700);
+
+        if (r == 0)
+                r = write_file(ECI_SETTINGS_FILE, s->settings.eci_json, 0600);
+        if (r < 0)
+                init_fail(s, "settings", "write %s: %s", ECI_SETTINGS_FILE, strerror(-r));
+}
+
 static void write_daemon_json(struct init_state *s)
 {
+        static char members[WIRE_SETTINGS_TEXT_MAX + 1];
         struct daemon_json cfg;
-        char text[2048];
+        char text[WIRE_EVIDENCE_DAEMON_JSON_MAX];
         ssize_t n;
         int r;
 
@@ -156,6 +203,9 @@ static void write_daemon_json(struct init_state *s)
                 cfg.runtime_path = "/usr/libexec/ecivm/runc";
                 cfg.runtime_extra = true;
         }
+        cfg.extra_members = settings_object_members(s->settings.daemon_options, members, sizeof(members));
+        if (!cfg.extra_members)
+                init_fail(s, "daemon-json", "dockerd options from the host are not a JSON object");
         n = daemon_json_build(&cfg, text, sizeof(text));
         if (n < 0)
                 init_fail(s, "daemon-json", "build daemon.json: %s", strerror((int) -n));
@@ -201,7 +251,10 @@ static void stage2(struct init_state *s)
                 init_fail(s, "mounts", "mount %s: %s", what, strerror(-r));
         if (sethostname("ecivm", 5) < 0)
                 init_fail(s, "hostname", "sethostname: %s", strerror(errno));
+        wait_for_settings(s);
+        write_eci_json(s);
         write_daemon_json(s);
+        harden_kernel(s);
         r = loop_setup(s);
         if (r < 0)
                 init_fail(s, "loop", "signalfd/timerfd: %s", strerror(-r));

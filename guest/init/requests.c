@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "evidence.h"
 #include "init.h"
@@ -95,6 +96,24 @@ static void reply_status(struct init_state *s, uint32_t id)
         send_logged(s, "REPLY");
 }
 
+/* Settings take effect at boot only: a session that restarts (a new ecivmd)
+ * must bring the same ones, or hear that they need a restart of the VM. */
+void settings_request(struct init_state *s, const struct wire_control *m)
+{
+        static struct guest_settings pushed;
+        const char *why;
+
+        memset(&pushed, 0, sizeof(pushed));
+        why = settings_parse(m, &pushed);
+        if (!why && s->settings.applied && strcmp(pushed.digest, s->settings.digest) != 0)
+                why = "settings differ from the ones this boot applied: restart the VM to apply them";
+        if (!why && !s->settings.applied)
+                s->settings = pushed;
+        if (why)
+                log_msg("control: SETTINGS refused: %s", why);
+        reply(s, m->id, why);
+}
+
 static void refuse(struct init_state *s, const struct control_event *ev)
 {
         static unsigned logged;
@@ -118,6 +137,9 @@ static void on_message(struct init_state *s, const struct wire_control *m)
                 return;
         case WIRE_V_EVIDENCE:
                 evidence_reply(s, m);
+                return;
+        case WIRE_V_SETTINGS:
+                settings_request(s, m);
                 return;
         case WIRE_V_SHUTDOWN:
                 log_msg("shutdown requested by the host");

@@ -86,6 +86,8 @@ static void add_daemon_json(struct wire_control *c, const char *text)
         g_string_free(hex, TRUE);
 }
 
+#define SETTINGS_DIGEST "ac95521ee05fdcceee4b43837f687a705866eda3ef3f12bfbf76006d3d909b16" /* sha256 of {"cpus":2} */
+
 static JsonNode *evidence(GHashTable *o, const EcivmManifest *m)
 {
         struct wire_control c = { .verb = WIRE_V_EVIDENCE_REPLY, .id = 7 };
@@ -97,9 +99,16 @@ static JsonNode *evidence(GHashTable *o, const EcivmManifest *m)
         wire_control_add(&c, "cmdline", get(o, "guest.cmdline", m->cmdline));
         wire_control_add(&c, "boot_id", "0c3e8a0e-7d1b-4f3c-a8a1-2b1d2f9c9e11");
         wire_control_add(&c, "lockdown", get(o, "guest.lockdown", "none [integrity] confidentiality"));
-        wire_control_add(&c, "modules_disabled", "0");
+        wire_control_add(&c, "modules_disabled", get(o, "guest.modules_disabled", "1"));
         wire_control_add(&c, "tainted", get(o, "guest.tainted", "0"));
         wire_control_add(&c, "verity", get(o, "guest.verity", "V"));
+        wire_control_add(&c, "kptr_restrict", get(o, "guest.kptr_restrict", "2"));
+        wire_control_add(&c, "dmesg_restrict", get(o, "guest.dmesg_restrict", "1"));
+        wire_control_add(&c, "unprivileged_bpf_disabled", get(o, "guest.unprivileged_bpf_disabled", "1"));
+        wire_control_add(&c, "kexec_load_disabled", get(o, "guest.kexec_load_disabled", "1"));
+        wire_control_add(&c, "root_ro", get(o, "guest.root_ro", "1"));
+        wire_control_add(&c, "login_paths", get(o, "guest.login_paths", "none"));
+        wire_control_add(&c, "settings_digest", get(o, "guest.settings_digest", SETTINGS_DIGEST));
         add_daemon_json(&c, get(o, "guest.daemon_json", DAEMON_JSON));
         n = ecivm_attest_evidence_from_wire(&c, &error);
         assert_non_null(n);
@@ -115,7 +124,7 @@ static char *build_payload(GHashTable *o, const EcivmManifest *m)
                 .cmdline = get(o, "measured.cmdline", m->cmdline),
                 .verity_root_hash = get(o, "measured.root_hash", m->root.verity_root_hash),
                 .verity_salt = m->root.verity_salt, .hash_tree_sha256 = m->root.hash_tree_sha256,
-                .data_blocks = m->root.data_blocks, .settings_text = "accel=tcg\ncpus=2\n",
+                .data_blocks = m->root.data_blocks, .settings_text = "effective={\"cpus\":2}\naccel_mode=2\n",
         };
         g_autoptr(EcivmEventLog) log = ecivm_event_log_for_boot(&b, NULL);
         g_autoptr(JsonNode) log_json = NULL, ev = evidence(o, m);
@@ -245,7 +254,7 @@ static void test_every_field_tampered(void **state)
                 "\"kernel\":\"6.1|\"kernel\":\"6.2",
                 "\"bootId\":\"0|\"bootId\":\"1",
                 "\"lockdown\":\"none [integrity]|\"lockdown\":\"[none] integrity",
-                "\"modulesDisabled\":\"0|\"modulesDisabled\":\"1",
+                "\"modulesDisabled\":\"1|\"modulesDisabled\":\"0",
                 "\"tainted\":\"0|\"tainted\":\"1",
                 "\"verity\":\"V|\"verity\":\"C",
                 "\"defaultRuntime\":\"runc|\"defaultRuntime\":\"runx",
@@ -279,7 +288,10 @@ static void test_evidence_refusals(void **state)
                 struct wire_control c = { .verb = WIRE_V_EVIDENCE_REPLY };
                 g_autoptr(GError) error = NULL;
                 static const char *const keys[] = { "nonce", "kernel", "cmdline", "boot_id", "lockdown",
-                                                    "modules_disabled", "tainted", "verity", NULL };
+                                                    "modules_disabled", "tainted", "verity", "kptr_restrict",
+                                                    "dmesg_restrict", "unprivileged_bpf_disabled",
+                                                    "kexec_load_disabled", "root_ro", "login_paths",
+                                                    "settings_digest", NULL };
 
                 for (guint k = 0; keys[k]; k++)
                         wire_control_add(&c, keys[k], "x");

@@ -57,6 +57,20 @@ static void test_runtime_extra(void **state)
         check(&c, "runtime-extra.json");
 }
 
+static void test_extra_members(void **state)
+{
+        struct daemon_json c;
+
+        daemon_json_defaults(&c);
+        c.runtime_name = "plain-runc";
+        c.runtime_path = "/usr/libexec/ecivm/runc";
+        c.runtime_extra = true;
+        c.extra_members = "\"debug\":true,\"labels\":[\"a=b\"]";
+        check(&c, "extra-members.json");
+        c.extra_members = "";
+        check(&c, "runtime-extra.json");
+}
+
 static void test_escaping(void **state)
 {
         struct daemon_json c;
@@ -97,7 +111,8 @@ int main(void)
 {
         static const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_default),  cmocka_unit_test(test_iptables),
-                cmocka_unit_test(test_runtime), cmocka_unit_test(test_runtime_extra), cmocka_unit_test(test_escaping),
+                cmocka_unit_test(test_runtime), cmocka_unit_test(test_runtime_extra), cmocka_unit_test(test_extra_members),
+                cmocka_unit_test(test_escaping),
                 cmocka_unit_test(test_too_small), cmocka_unit_test(test_incomplete),
         };
 

@@ -17,6 +17,7 @@
 #include "daemon-options.h"
 #include "error.h"
 #include "settings.h"
+#include "settings-guest.h"
 
 static const EcivmSettingsDefaults defaults = { 2, 1536, 16384 };
 
@@ -43,6 +44,23 @@ static void parse_case(const char *text, Case *c)
                         g_string_append_c(cur, '\n');
                 }
         }
+}
+
+/* What the guest gets: the SETTINGS body as on the wire. */
+static void append_guest_message(GString *out, const EcivmSettings *s)
+{
+        g_autofree struct wire_control *m = g_new0(struct wire_control, 1);
+        g_autofree guint8 *buf = g_malloc(5 + WIRE_CONTROL_MAX_BODY);
+        g_autoptr(GError) error = NULL;
+        ssize_t n;
+
+        if (!ecivm_settings_guest_message(s, m, &error)) {
+                g_string_append_printf(out, "guest: error: %s\n", error->message);
+                return;
+        }
+        n = wire_control_encode(m, buf, 5 + WIRE_CONTROL_MAX_BODY);
+        assert_true(n >= 5);
+        g_string_append_printf(out, "guest:\n%.*s", (int) n - 5, (const char *) buf + 5);
 }
 
 static void settings_case(const char *base, const char *name)
@@ -91,6 +109,7 @@ static void settings_case(const char *base, const char *name)
                 user_text = ecivm_settings_user_to_text(user);
                 canon = ecivm_settings_canonical(s);
                 g_string_append_printf(out, "%s\nuser file: %scanonical: %s\n", json, user_text, canon);
+                append_guest_message(out, s);
         }
         golden_assert_outcome(name, ok, error);
         golden_compare(out_rel, out->str);

@@ -690,7 +690,7 @@ static void test_verb_names(void **state)
 {
         static const uint8_t all[] = { WIRE_V_BOOTED, WIRE_V_READY,  WIRE_V_FAILURE,  WIRE_V_EVENT,
                                        WIRE_V_REPLY,  WIRE_V_STATUS, WIRE_V_SHUTDOWN, WIRE_V_PING,
-                                       WIRE_V_EVIDENCE, WIRE_V_EVIDENCE_REPLY };
+                                       WIRE_V_EVIDENCE, WIRE_V_EVIDENCE_REPLY, WIRE_V_SETTINGS };
         (void) state;
         for (size_t i = 0; i < sizeof(all); i++) {
                 const char *name = wire_verb_name(all[i]);
@@ -700,7 +700,7 @@ static void test_verb_names(void **state)
         assert_null(wire_verb_name(0));
         assert_null(wire_verb_name(7));
         assert_null(wire_verb_name(15));
-        assert_null(wire_verb_name(20));
+        assert_null(wire_verb_name(21));
         assert_int_equal(wire_verb_from_name("READY"), -EINVAL);
         assert_int_equal(wire_verb_from_name(""), -EINVAL);
 }
@@ -790,7 +790,7 @@ static void test_control_refusals(void **state)
         assert_int_equal(DECODE_STR(0, "a=b\n"), -EPROTO);
         assert_int_equal(DECODE_STR(7, "a=b\n"), -EPROTO);
         assert_int_equal(DECODE_STR(15, "a=b\n"), -EPROTO);
-        assert_int_equal(DECODE_STR(20, "a=b\n"), -EPROTO);
+        assert_int_equal(DECODE_STR(21, "a=b\n"), -EPROTO);
         assert_int_equal(DECODE_STR(0xff, ""), -EPROTO);
         /* shape */
         assert_int_equal(DECODE_STR(WIRE_V_READY, "a=b"), -EPROTO);
@@ -956,6 +956,68 @@ static void test_control_encode_refusals(void **state)
 
 /* ---- fd helpers ---- */
 
+static void test_control_text_roundtrip(void **state)
+{
+        static const size_t lens[] = { 0, 1, WIRE_TEXT_CHUNK - 1, WIRE_TEXT_CHUNK, WIRE_TEXT_CHUNK + 1,
+                                       3 * WIRE_TEXT_CHUNK, WIRE_SETTINGS_TEXT_MAX };
+        (void) state;
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+                struct wire_control *c = calloc(1, sizeof(*c)), *d = calloc(1, sizeof(*d));
+                char *text = malloc(lens[i] + 1), *back = malloc(lens[i] + 1);
+                uint8_t *buf = malloc(WIRE_CONTROL_MAX_BODY + 5);
+                ssize_t n;
+
+                for (size_t j = 0; j < lens[i]; j++)
+                        text[j] = (char) ('{' + j % 40);
+                text[lens[i]] = '\0';
+                c->verb = WIRE_V_SETTINGS;
+                assert_int_equal(wire_control_add(c, "digest", "ab"), 0);
+                assert_int_equal(wire_control_add_text(c, "daemon_options", text), 0);
+                n = wire_control_encode(c, buf, WIRE_CONTROL_MAX_BODY + 5);
+                assert_true(n > 0);
+                assert_int_equal(wire_control_decode(buf, (size_t) n, d), 0);
+                assert_int_equal(wire_control_get_text(d, "daemon_options", back, lens[i] + 1), (ssize_t) lens[i]);
+                assert_string_equal(back, text);
+                if (lens[i] > 0)
+                        assert_int_equal(wire_control_get_text(d, "daemon_options", back, lens[i]), -E2BIG);
+                assert_int_equal(wire_control_get_text(d, "eci_json", back, lens[i] + 1), -ENOENT);
+                free(c), free(d), free(text), free(back), free(buf);
+        }
+}
+
+/* Each tampering of the chunks is caught, never read past. */
+static void test_control_text_refusals(void **state)
+{
+        static const char *const bad[][4] = {
+                { "t_len", "5", "t.0", "abc" },           /* short */
+                { "t_len", "2", "t.0", "abc" },           /* long */
+                { "t_len", "x", "t.0", "abc" },           /* not a number */
+                { "t_len", "-3", "t.0", "abc" },          /* negative */
+                { "t_len", "3", "t.1", "abc" },           /* chunk 0 missing */
+                { "t_len", "0", "t.0", "abc" },           /* a chunk beyond the length */
+                { "t_len", "3", "t.0", "" },              /* empty chunk */
+                { "t_len", "99999999999999999999", "t.0", "a" }, /* overflow */
+        };
+        char out[64];
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct wire_control *c = calloc(1, sizeof(*c));
+
+                c->verb = WIRE_V_SETTINGS;
+                assert_int_equal(wire_control_add(c, bad[i][0], bad[i][1]), 0);
+                assert_int_equal(wire_control_add(c, bad[i][2], bad[i][3]), 0);
+                assert_true(wire_control_get_text(c, "t", out, sizeof(out)) < 0);
+                free(c);
+        }
+        {
+                struct wire_control *c = calloc(1, sizeof(*c));
+                assert_int_equal(wire_control_add_text(c, "t", "a\nb"), -EINVAL);
+                assert_int_equal(wire_control_add_text(c, "BAD", "x"), -EINVAL);
+                free(c);
+        }
+}
+
 static void read_exact(int fd, uint8_t *p, size_t len)
 {
         while (len > 0) {
@@ -1087,6 +1149,8 @@ int main(void)
                 cmocka_unit_test(test_control_roundtrip),
                 cmocka_unit_test(test_control_refusals),
                 cmocka_unit_test(test_control_limits),
+                cmocka_unit_test(test_control_text_roundtrip),
+                cmocka_unit_test(test_control_text_refusals),
                 cmocka_unit_test(test_control_add_refusals),
                 cmocka_unit_test(test_control_encode_refusals),
                 cmocka_unit_test(test_write_frame_fd),
