@@ -11,6 +11,7 @@ tools/install-deps.sh
 [ -f Makefile ] || ./configure -q
 make -s -j2
 make -s images
+make -s images-test # the test image (plain-runc beside ecivm-runc): only the tests boot it
 make -j2 check || { cat tests/test-suite.log 2>/dev/null | tail -100; exit 1; }
 
 echo "[check] static analysis (cppcheck, clang-tidy)"

@@ -11,6 +11,7 @@ INTEGRATION_TESTS = \
 	tests/integration/service.sh \
 	tests/integration/disk-full.sh \
 	tests/integration/settings.sh \
+	tests/integration/security.sh \
 	tests/integration/libvirt.sh
 if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)
@@ -178,6 +179,12 @@ EXTRA_DIST += tests/unit/golden/runc-policy tests/unit/gen-runc-policy-cases.py
 # --- settings, dockerd options policy (issue 4) ---
 check_PROGRAMS += tests/unit/test-settings
 TESTS += tests/unit/test-settings
+check_PROGRAMS += tests/unit/test-security-report
+TESTS += tests/unit/test-security-report
+EXTRA_DIST += tests/unit/golden/security-report
+tests_unit_test_security_report_SOURCES = tests/unit/test-security-report.c $(VMM_UNIT_COMMON)
+tests_unit_test_security_report_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_security_report_LDADD = $(VMM_UNIT_LDADD)
 tests_unit_test_settings_SOURCES = tests/unit/test-settings.c $(VMM_UNIT_COMMON)
 tests_unit_test_settings_CFLAGS = $(VMM_UNIT_CFLAGS)
 tests_unit_test_settings_LDADD = $(VMM_UNIT_LDADD) wire/libwire.a

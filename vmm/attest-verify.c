@@ -35,6 +35,8 @@ void ecivm_attest_report_free(EcivmAttestReport *r)
         g_ptr_array_unref(r->checks);
         g_free(r->instance);
         g_free(r->nonce);
+        if (r->evidence)
+                json_node_unref(r->evidence);
         g_free(r);
 }
 
@@ -354,11 +356,19 @@ static gboolean check_hardening(Run *run)
                 if (g_strcmp0(str_member(run->ev, want[i][0]), want[i][1]) != 0)
                         return FAIL("guest-hardening", "%s is %s, expected %s", want[i][2],
                                     str_member(run->ev, want[i][0]), want[i][1]);
-        PASS("guest-hardening", "modules_disabled=1 kexec_load_disabled=1 unprivileged_bpf_disabled=1 "
-                                "kptr_restrict=2 dmesg_restrict=1");
+        return PASS("guest-hardening", "modules_disabled=1 kexec_load_disabled=1 unprivileged_bpf_disabled=1 "
+                                       "kptr_restrict=2 dmesg_restrict=1");
+}
+
+static gboolean check_guest_root(Run *run)
+{
         if (strcmp(str_member(run->ev, "rootReadOnly"), "1") != 0)
                 return FAIL("guest-root", "the root file system is mounted writable");
-        PASS("guest-root", "mounted read-only");
+        return PASS("guest-root", "mounted read-only");
+}
+
+static gboolean check_guest_login(Run *run)
+{
         if (strcmp(str_member(run->ev, "loginPaths"), "none") != 0)
                 return FAIL("guest-login", "login or shell programs present: %s", str_member(run->ev, "loginPaths"));
         return PASS("guest-login", "no shell, getty, login, sshd, su or sudo in the root");
@@ -421,13 +431,11 @@ static gboolean check_runtime(Run *run)
         return PASS("guest-runtime", "default runc, no other runtime; daemon.json %.16s…", sha);
 }
 
-static gboolean check_guest(Run *run)
+static gboolean check_guest_identity(Run *run)
 {
         const EcivmEvent *c = run->log->events->pdata[2];
-        const char *v;
-        g_autofree char *mode = NULL;
+        const char *v = str_member(run->ev, "nonce");
 
-        v = str_member(run->ev, "nonce");
         if (g_ascii_strcasecmp(v, str_member(run->top, "nonce")) != 0)
                 return FAIL("guest-nonce", "guest answered nonce \"%s\", document has \"%s\"", v,
                             str_member(run->top, "nonce"));
@@ -440,21 +448,53 @@ static gboolean check_guest(Run *run)
         v = str_member(run->ev, "kernel");
         if (g_strcmp0(v, run->manifest->kernel.release) != 0)
                 return FAIL("guest-kernel", "running %s, manifest %s", v, run->manifest->kernel.release);
-        PASS("guest-kernel", "%s", v);
-        v = str_member(run->ev, "verity");
+        return PASS("guest-kernel", "%s", v);
+}
+
+static gboolean check_guest_verity(Run *run)
+{
+        const char *v = str_member(run->ev, "verity");
+
         if (strcmp(v, "V") != 0)
                 return FAIL("guest-verity", "dm-verity status \"%s\", expected \"V\"", v);
-        PASS("guest-verity", "root verified by dm-verity (V)");
-        mode = lockdown_mode(str_member(run->ev, "lockdown"));
+        return PASS("guest-verity", "root verified by dm-verity (V)");
+}
+
+static gboolean check_guest_lockdown(Run *run)
+{
+        g_autofree char *mode = lockdown_mode(str_member(run->ev, "lockdown"));
+
         if (strcmp(mode, "integrity") != 0 && strcmp(mode, "confidentiality") != 0)
                 return FAIL("guest-lockdown", "lockdown \"%s\", expected integrity or confidentiality",
                             str_member(run->ev, "lockdown"));
-        PASS("guest-lockdown", "%s", mode);
-        v = str_member(run->ev, "tainted");
+        return PASS("guest-lockdown", "%s", mode);
+}
+
+static gboolean check_guest_tainted(Run *run)
+{
+        const char *v = str_member(run->ev, "tainted");
+
         if (strcmp(v, "0") != 0)
                 return FAIL("guest-tainted", "kernel tainted: %s", v);
-        PASS("guest-tainted", "0");
-        return check_hardening(run) && check_guest_settings(run) && check_runtime(run);
+        return PASS("guest-tainted", "0");
+}
+
+/* Once the guest is known to be the measured one, each property is checked
+ * on its own, so a report shows every one that fails, not just the first. */
+static gboolean check_guest(Run *run)
+{
+        static gboolean (*const properties[])(Run *) = {
+                check_guest_verity, check_guest_lockdown, check_guest_tainted, check_hardening,
+                check_guest_root,   check_guest_login,    check_guest_settings, check_runtime,
+        };
+        gboolean ok;
+
+        if (!check_guest_identity(run))
+                return FALSE;
+        ok = TRUE;
+        for (gsize i = 0; i < G_N_ELEMENTS(properties); i++)
+                ok = properties[i](run) && ok;
+        return ok;
 }
 
 EcivmAttestReport *ecivm_attest_verify(const EcivmAttestVerifyInput *in)
@@ -474,6 +514,9 @@ EcivmAttestReport *ecivm_attest_verify(const EcivmAttestVerifyInput *in)
                         check_expected(run, "nonce", "nonce", in->nonce) &&
                         check_expected(run, "instance", "instance", in->instance) && check_eventlog(run) &&
                         check_manifest(run) && check_events(run) && check_guest(run));
+        if (r.top && json_object_has_member(r.top, "evidence") &&
+            JSON_NODE_HOLDS_OBJECT(json_object_get_member(r.top, "evidence")))
+                report->evidence = json_node_copy(json_object_get_member(r.top, "evidence"));
         g_free(r.payload);
         g_free(r.signature);
         g_free(r.key_id);

@@ -58,6 +58,7 @@ typedef struct {
         GPtrArray *checks;          /* of EcivmAttestCheck *, in order run */
         const char *first_failure;  /* name of the failing check, or NULL */
         char *instance, *nonce;     /* from the payload once it parsed (else NULL) */
+        JsonNode *evidence;         /* the payload's guest evidence once it parsed (else NULL) */
 } EcivmAttestReport;
 
 EcivmAttestReport *ecivm_attest_verify(const EcivmAttestVerifyInput *in);

@@ -30,6 +30,7 @@ int ecivm_cli_keygen(EcivmCli *cli, int argc, char **argv);
 int ecivm_cli_attest(EcivmCli *cli, int argc, char **argv);
 int ecivm_cli_verify(EcivmCli *cli, int argc, char **argv);
 int ecivm_cli_export_libvirt(EcivmCli *cli, int argc, char **argv);
+int ecivm_cli_security_report(EcivmCli *cli, int argc, char **argv);
 
 /* cli-client.c: one blocking request to ecivmd.  Returns the result, or
  * NULL with ERROR (G_IO_ERROR_NOT_FOUND / CONNECTION_REFUSED when no daemon

@@ -19,6 +19,7 @@ static const struct {
         { "manifest", ecivm_cli_manifest, "write (and sign) an image directory's manifest.json" },
         { "keygen", ecivm_cli_keygen, "generate an Ed25519 key pair (image or attestation key)" },
         { "attest", ecivm_cli_attest, "get a signed attestation document for the running VM" },
+        { "security-report", ecivm_cli_security_report, "check the running VM against the ECI security table, live" },
         { "verify", ecivm_cli_verify, "verify an attestation document offline" },
         { "export-libvirt", ecivm_cli_export_libvirt, "print the libvirt domain XML of the measured VM" },
 };

@@ -16,7 +16,7 @@ vmm_libecivm_core_a_SOURCES = \
 	vmm/eventlog.c vmm/eventlog.h
 # settings, dockerd options policy, Engine API filter (issue 4)
 vmm_libecivm_core_a_SOURCES += vmm/settings.c vmm/settings.h vmm/daemon-options.c vmm/daemon-options.h \
-	vmm/settings-guest.c vmm/settings-guest.h \
+	vmm/settings-guest.c vmm/settings-guest.h vmm/security-report.c vmm/security-report.h \
 	vmm/http-parse.c vmm/http-parse.h vmm/api-filter.c vmm/api-filter.h
 vmm_libecivm_core_a_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CRYPTO_CFLAGS)
 # --- end pure builders ---
@@ -41,7 +41,8 @@ vmm_ecivmd_LDADD = $(ECIVM_HOST_LIBS)
 bin_PROGRAMS += vmm/ecivm
 vmm_ecivm_SOURCES = vmm/ecivm.c vmm/cli.h vmm/cli-client.c vmm/cli-up.c vmm/cli-down.c vmm/cli-status.c \
 	vmm/cli-manifest.c vmm/cli-restart.c vmm/cli-events.c vmm/cli-logs.c \
-	vmm/cli-keygen.c vmm/cli-attest.c vmm/cli-verify.c vmm/cli-settings.c
+	vmm/cli-keygen.c vmm/cli-attest.c vmm/cli-verify.c vmm/cli-settings.c \
+	vmm/cli-security-report.c vmm/docker-client.c vmm/docker-client.h
 vmm_ecivm_CFLAGS = $(ECIVM_HOST_CFLAGS)
 vmm_ecivm_LDADD = $(ECIVM_HOST_LIBS)
 # --- end daemon and CLI ---

@@ -1,0 +1,90 @@
+#!/bin/bash
+# The settings push and `ecivm security-report` on the real VM (TAP).
+# 1. The image users boot with ECI locked on: the administrator's dockerd
+#    options reach dockerd, the guest reports its kernel hardening, and every
+#    row of the security report is Yes, computed live.
+# 2. The test image (images/out-test, plain-runc present) with ECI not locked
+#    and every image allowed to mount the socket: the pushed allow-list
+#    reaches the ECI runtime (the mount now works), and rows turn No when
+#    their property is broken: settings not locked, socket mounts allowed,
+#    and kernel hardening undone from a plain-runc container.
+. "$(dirname "$0")/lib.sh"
+require_image
+vm_lock
+
+mkdir -p "$T/state" && chmod 700 "$T/state"
+export ECIVM_ADMIN_SETTINGS="$T/admin-settings.json"
+cat >"$ECIVM_ADMIN_SETTINGS" <<'JSON'
+{"configurationFileVersion": 2,
+ "enhancedContainerIsolation": {"locked": true, "value": true},
+ "linuxVM": {"dockerDaemonOptions": {"locked": true, "value": "{\"labels\":[\"org.ecivm.test=admin-options\"]}"}}}
+JSON
+
+row() { # row FILE PROPERTY -> Yes|No
+        awk -v p="$2" 'index($0, p) == 1 { print $NF; exit }' "$1"
+}
+
+check "ecivm up (image users boot, ECI locked)" "$ECIVM" up --accel=tcg
+docker import "$BB_TAR" bb >/dev/null || bail "docker import failed"
+labels=$(docker info --format '{{json .Labels}}' 2>&1)
+if grep -q 'org.ecivm.test=admin-options' <<<"$labels"; then ok "the administrator's dockerd options reached dockerd ($labels)"
+else not_ok "dockerd options not applied: $labels"; fi
+
+"$ECIVM" security-report >"$T/report.txt" 2>"$T/report.err"
+rc=$?
+sed 's/^/# /' "$T/report.txt"
+[ -s "$T/report.err" ] && sed 's/^/# stderr: /' "$T/report.err"
+if [ "$rc" -eq 0 ] && grep -q "All properties hold" "$T/report.txt"; then ok "security-report: exit 0, all properties hold"
+else not_ok "security-report exit $rc"; fi
+for p in "Strongly secure containers" "Linux VM protected from user access" "Linux VM has a dedicated kernel" \
+        "Users can't bypass admin settings" "Immutable VM root file system" "Kernel lockdown" \
+        "Kernel modules and kexec closed" "Docker socket mount blocked"; do
+        [ "$(row "$T/report.txt" "$p")" = Yes ] && ok "row \"$p\": Yes" || not_ok "row \"$p\": $(row "$T/report.txt" "$p")"
+done
+grep -q "uid_map \"0 1[0-9]* 65536\"" "$T/report.txt" && ok "evidence: the probe container's uid_map is shown" ||
+        not_ok "no uid_map evidence"
+grep -q "boot id: VM [0-9a-f-]*, host $(cat /proc/sys/kernel/random/boot_id)" "$T/report.txt" &&
+        ok "evidence: the VM's boot id against the host's" || not_ok "no boot id evidence"
+"$ECIVM" security-report --json >"$T/report.json" 2>/dev/null
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["secure"] and len(d["rows"])==8 and all(r["secure"] for r in d["rows"]) and d["facts"]["attestation"]["ok"] else 1)' "$T/report.json"; then
+        ok "security-report --json: secure, 8 rows, with the facts"
+else not_ok "security-report --json"; fi
+docker ps -a --format '{{.Labels}}' | grep -q org.ecivm.probe && not_ok "probe containers left behind" ||
+        ok "the report's probe containers are removed"
+"$ECIVM" down >/dev/null 2>&1
+
+# --- 2: the test image, properties broken on purpose ---
+export ECIVM_IMAGE_DIR="$top_builddir/images/out-test"
+BB_TAR="$ECIVM_IMAGE_DIR/bb.tar"
+[ -f "$ECIVM_IMAGE_DIR/manifest.json" ] || bail "no test image: run make images-test"
+cat >"$ECIVM_ADMIN_SETTINGS" <<'JSON'
+{"configurationFileVersion": 2,
+ "enhancedContainerIsolation": {"locked": false, "value": true,
+   "dockerSocketMount": {"imageList": {"images": ["*"], "allowDerivedImages": false}}}}
+JSON
+rm -f "$T/state/data.img"
+check "ecivm up (test image, ECI not locked, every image may mount the socket)" "$ECIVM" up --accel=tcg
+docker import "$BB_TAR" bb >/dev/null || bail "docker import failed"
+out=$(docker run --rm -v /var/run/docker.sock:/var/run/docker.sock bb sh -c 'test -S /var/run/docker.sock && echo SOCKET' 2>&1)
+if [ "$out" = SOCKET ]; then ok "the pushed allow-list reached the ECI runtime: the socket mount works"
+else not_ok "allow-listed socket mount: $out"; fi
+"$ECIVM" security-report >"$T/report2.txt" 2>/dev/null
+rc=$?
+sed 's/^/# /' "$T/report2.txt"
+[ "$rc" -eq 1 ] && ok "security-report exits 1 when a property does not hold" || not_ok "exit $rc"
+[ "$(row "$T/report2.txt" "Users can't bypass admin settings")" = No ] && ok "row turns No: ECI not locked" ||
+        not_ok "settings row with ECI unlocked"
+[ "$(row "$T/report2.txt" "Docker socket mount blocked")" = No ] && ok "row turns No: socket mounts allowed" ||
+        not_ok "socket row with every image allowed"
+[ "$(row "$T/report2.txt" "Kernel modules and kexec closed")" = Yes ] && ok "hardening row Yes before the break" ||
+        not_ok "hardening row before the break"
+docker run --rm --runtime=plain-runc --privileged bb sh -c 'echo 0 >/proc/sys/kernel/kptr_restrict' >/dev/null 2>&1 ||
+        not_ok "plain-runc could not write kptr_restrict"
+"$ECIVM" security-report >"$T/report3.txt" 2>/dev/null
+grep -A3 "^Kernel modules" "$T/report3.txt" | sed 's/^/# /'
+[ "$(row "$T/report3.txt" "Kernel modules and kexec closed")" = No ] &&
+        grep -q "kptr_restrict is 0" "$T/report3.txt" && ok "row turns No live: kptr_restrict undone" ||
+        not_ok "hardening row after kptr_restrict=0"
+[ "$(row "$T/report3.txt" "Strongly secure containers")" = Yes ] && ok "unbroken rows stay Yes" ||
+        not_ok "containers row changed"
+finish
