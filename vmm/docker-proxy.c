@@ -23,6 +23,7 @@ typedef struct _Conn Conn;
 struct _EcivmDockerProxy {
         wire_mux *mux;
         EcivmApiPolicy policy; /* owns images/commands */
+        EcivmApiOrigin origin;
         GPtrArray *conns;      /* Conn * */
         EcivmDockerProxyStats stats;
 };
@@ -171,7 +172,7 @@ static gboolean step_head(Conn *c)
                 c->rq = RQ_BUFFER_BODY;
                 return TRUE;
         }
-        why = ecivm_api_filter_check(&c->proxy->policy, ECIVM_API_ORIGIN_HOST, h, NULL, 0);
+        why = ecivm_api_filter_check(&c->proxy->policy, c->proxy->origin, h, NULL, 0);
         if (why)
                 deny(c, why, 403);
         else
@@ -211,7 +212,7 @@ static gboolean step_buffer(Conn *c)
                         return FALSE;
                 total = c->buffered_fed;
         }
-        why = ecivm_api_filter_check(&c->proxy->policy, ECIVM_API_ORIGIN_HOST, h, (const char *) c->body->data,
+        why = ecivm_api_filter_check(&c->proxy->policy, c->proxy->origin, h, (const char *) c->body->data,
                                      c->body->len);
         if (why) {
                 deny(c, why, 403);
@@ -535,6 +536,11 @@ EcivmDockerProxy *ecivm_docker_proxy_new(wire_mux *mux, const EcivmApiPolicy *po
         p->policy.commands = g_strdupv(policy->commands);
         p->conns = g_ptr_array_new_with_free_func((GDestroyNotify) conn_free);
         return p;
+}
+
+void ecivm_docker_proxy_set_origin(EcivmDockerProxy *p, EcivmApiOrigin origin)
+{
+        p->origin = origin;
 }
 
 void ecivm_docker_proxy_free(EcivmDockerProxy *p)

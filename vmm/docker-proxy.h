@@ -23,6 +23,9 @@ EcivmDockerProxy *ecivm_docker_proxy_new(wire_mux *mux, const EcivmApiPolicy *po
 void ecivm_docker_proxy_free(EcivmDockerProxy *p); /* drops every connection */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EcivmDockerProxy, ecivm_docker_proxy_free)
 
+/* Whose requests these are (default: the host socket's user). */
+void ecivm_docker_proxy_set_origin(EcivmDockerProxy *p, EcivmApiOrigin origin);
+
 /* Adopt an accepted, non-blocking client FD (closed on failure). */
 gboolean ecivm_docker_proxy_add(EcivmDockerProxy *p, int fd);
 

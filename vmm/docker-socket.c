@@ -18,7 +18,19 @@ struct _EcivmDockerSocket {
         guint watch;
         wire_mux *mux;
         EcivmDockerProxy *proxy; /* every request passes the API filter */
+        /* requests of containers allowed to mount the engine socket: the guest
+         * opens a stream per connection, the same filter (plus commandList)
+         * applies, then they go back to dockerd like the host's */
+        EcivmDockerProxy *container_proxy;
 };
+
+static EcivmDockerProxy *container_proxy_new(wire_mux *mux, const EcivmApiPolicy *policy)
+{
+        EcivmDockerProxy *p = ecivm_docker_proxy_new(mux, policy);
+
+        ecivm_docker_proxy_set_origin(p, ECIVM_API_ORIGIN_CONTAINER);
+        return p;
+}
 
 int ecivm_unix_listen(const char *path, mode_t mode, const char *group, GError **error)
 {
@@ -83,6 +95,7 @@ EcivmDockerSocket *ecivm_docker_socket_new(const char *path, const char *group, 
         s->fd = fd;
         s->mux = mux;
         s->proxy = ecivm_docker_proxy_new(mux, &(EcivmApiPolicy){ .eci = TRUE });
+        s->container_proxy = container_proxy_new(mux, &(EcivmApiPolicy){ .eci = TRUE });
         s->watch = g_unix_fd_add(fd, G_IO_IN, on_incoming, s);
         return s;
 }
@@ -95,6 +108,7 @@ void ecivm_docker_socket_free(EcivmDockerSocket *s)
         close(s->fd);
         (void) unlink(s->path);
         ecivm_docker_proxy_free(s->proxy);
+        ecivm_docker_proxy_free(s->container_proxy);
         g_free(s->path);
         g_free(s);
 }
@@ -106,4 +120,21 @@ void ecivm_docker_socket_set_policy(EcivmDockerSocket *s, const EcivmApiPolicy *
 
         s->proxy = ecivm_docker_proxy_new(s->mux, policy);
         ecivm_docker_proxy_free(old);
+        old = s->container_proxy;
+        s->container_proxy = container_proxy_new(s->mux, policy);
+        ecivm_docker_proxy_free(old);
+}
+
+int ecivm_docker_socket_open_guest_stream(EcivmDockerSocket *s, guint32 id)
+{
+        int sv[2];
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
+                return -errno;
+        if (!ecivm_docker_proxy_add(s->container_proxy, sv[1])) { /* closes sv[1] */
+                close(sv[0]);
+                return -ECONNREFUSED;
+        }
+        g_debug("docker socket: container connection on guest stream %#x", id);
+        return sv[0];
 }

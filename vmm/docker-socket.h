@@ -14,6 +14,9 @@ typedef struct _EcivmDockerSocket EcivmDockerSocket;
 EcivmDockerSocket *ecivm_docker_socket_new(const char *path, const char *group, wire_mux *mux, GError **error);
 void ecivm_docker_socket_free(EcivmDockerSocket *s); /* unlinks PATH */
 /* The Engine API filter's policy (default: ECI on, no allow-list). */
+/* A stream the guest opened for a container that may use the engine
+ * (mux open_stream): returns the fd for the mux, or -errno. */
+int ecivm_docker_socket_open_guest_stream(EcivmDockerSocket *s, guint32 id);
 void ecivm_docker_socket_set_policy(EcivmDockerSocket *s, const EcivmApiPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EcivmDockerSocket, ecivm_docker_socket_free)
 

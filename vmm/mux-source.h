@@ -10,7 +10,7 @@
 typedef struct _EcivmMuxSource EcivmMuxSource;
 
 typedef struct {
-        /* guest side only; the host never accepts OPEN */
+        /* a stream the peer opened (on the host: a container's engine connection) */
         int (*open_stream)(gpointer user, guint32 id);
         void (*channel_down)(gpointer user, int err);
         void (*control)(gpointer user, const struct wire_control *c);

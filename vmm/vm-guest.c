@@ -195,7 +195,15 @@ const EcivmMuxCallbacks ecivm_vm_control_callbacks = {
         .control = on_control,
 };
 
+static int on_docker_open(gpointer user, guint32 id)
+{
+        EcivmVm *vm = user;
+
+        return vm->docker_socket ? ecivm_docker_socket_open_guest_stream(vm->docker_socket, id) : -ECONNREFUSED;
+}
+
 const EcivmMuxCallbacks ecivm_vm_docker_callbacks = {
+        .open_stream = on_docker_open,
         .channel_down = on_docker_down,
 };
 

@@ -46,6 +46,7 @@ struct wire_mux {
         struct buf out;
         struct wire_decoder dec;
         uint32_t next_id;
+        uint32_t local_bit; /* 0 on the host, WIRE_GUEST_STREAM_BIT in the guest */
         struct stream *streams[WIRE_MAX_STREAMS];
         struct wire_mux_stats stats;
 };
@@ -340,7 +341,7 @@ static int on_open(wire_mux *m, uint32_t id)
 {
         int fd;
 
-        if (!m->ops->open_stream || stream_by_id(m, id))
+        if (!m->ops->open_stream || stream_by_id(m, id) || (id & WIRE_GUEST_STREAM_BIT) == m->local_bit)
                 return -EPROTO;
         if (m->stats.streams_live >= WIRE_MAX_STREAMS)
                 return queue_frame(m, WIRE_RESET, id, NULL, 0);
@@ -560,14 +561,19 @@ int64_t wire_mux_open_stream(wire_mux *m, int fd)
                 return m->chan < 0 ? -ENOTCONN : -EMFILE;
         }
         do
-                id = m->next_id++;
-        while (id == 0 || stream_by_id(m, id));
+                id = (m->next_id++ & ~WIRE_GUEST_STREAM_BIT) | m->local_bit;
+        while ((id & ~WIRE_GUEST_STREAM_BIT) == 0 || stream_by_id(m, id));
         r = queue_frame(m, WIRE_OPEN, id, NULL, 0);
         if (r < 0 || !stream_add(m, id, fd)) {
                 close(fd);
                 return r < 0 ? r : -ENOMEM;
         }
         return id;
+}
+
+void wire_mux_set_guest_side(wire_mux *m)
+{
+        m->local_bit = WIRE_GUEST_STREAM_BIT;
 }
 
 int wire_mux_send_control(wire_mux *m, const struct wire_control *c)

@@ -49,9 +49,17 @@ int wire_mux_attach_channel(wire_mux *m, int fd, int send_hello);
 void wire_mux_detach_channel(wire_mux *m);
 int wire_mux_has_channel(const wire_mux *m);
 
-/* Host side: adopt connected local FD as a new stream; sends OPEN.
+/* Either side: adopt connected local FD as a new stream; sends OPEN.
  * Returns the stream id (> 0) or -errno (fd is closed on failure). */
 int64_t wire_mux_open_stream(wire_mux *m, int fd);
+
+/* Stream ids are split so both sides can open without colliding: the host's
+ * are below WIRE_GUEST_STREAM_BIT, the guest's have it set (the guest opens
+ * a stream for a container that may use the Engine API: the host filters it
+ * and relays it back to dockerd).  An OPEN in the wrong half is a protocol
+ * error.  The default is the host's half; the guest calls this once. */
+#define WIRE_GUEST_STREAM_BIT 0x80000000u
+void wire_mux_set_guest_side(wire_mux *m);
 
 /* Queue a CONTROL message on stream 0. */
 int wire_mux_send_control(wire_mux *m, const struct wire_control *c);

@@ -1,7 +1,13 @@
 /* ecivm-agent: relays the host's multiplexed Docker API streams from the
  * Docker virtio-serial port to dockerd's unix socket.  Started and restarted
  * by ecivm-init; takes no arguments and accepts no commands: the only thing
- * a stream can reach is dockerd's socket. */
+ * a stream can reach is dockerd's socket.
+ *
+ * The other way: containers on the socket-mount allow-list get ENGINE_SOCK
+ * bind-mounted instead of dockerd's socket (ecivm-runc); each connection to
+ * it becomes a stream the agent opens to the host, where ecivmd applies the
+ * Engine API filter with the administrator's commandList before relaying it
+ * back to dockerd.  A container never reaches dockerd unfiltered. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -20,10 +27,13 @@
 #define DOCKER_SOCK "/run/docker.sock"
 #define PORT_LINK "/dev/virtio-ports/" WIRE_PORT_DOCKER
 #define REOPEN_MS 200
+#define ENGINE_DIR "/run/ecivm-engine"
+#define ENGINE_SOCK ENGINE_DIR "/docker.sock"
 
 struct agent {
         struct pollset ps;
         wire_mux *mux;
+        int engine_fd;
         int channel_up;
         int said_hello;
         struct timespec down_at;
@@ -83,6 +93,43 @@ static const struct wire_mux_ops agent_ops = {
         .channel_down = on_channel_down,
 };
 
+/* Containers connect as their own (mapped) users: the socket is 0666 and
+ * reachable only where ecivm-runc binds it. */
+static int listen_engine(void)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (mkdir(ENGINE_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        memcpy(sa.sun_path, ENGINE_SOCK, sizeof(ENGINE_SOCK));
+        (void) unlink(ENGINE_SOCK);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || chmod(ENGINE_SOCK, 0666) < 0 || listen(fd, 64) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static void accept_engine(struct agent *a)
+{
+        for (int i = 0; i < 64; i++) {
+                int c = accept4(a->engine_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+                if (c < 0)
+                        return;
+                if (!a->channel_up) {
+                        close(c); /* no host, no filter: no engine */
+                        continue;
+                }
+                (void) wire_mux_open_stream(a->mux, c); /* closes C on failure */
+        }
+}
+
 /* The port reads EOF while no host is connected, so (re)open it lazily. */
 static void try_attach(struct agent *a)
 {
@@ -109,6 +156,11 @@ int main(void)
         a.mux = wire_mux_new(&agent_ops, &a);
         if (!a.mux)
                 return 1;
+        wire_mux_set_guest_side(a.mux);
+        a.engine_fd = listen_engine();
+        if (a.engine_fd < 0)
+                fprintf(stderr, "ecivm-agent: %s: %s (containers get no engine socket)\n", ENGINE_SOCK,
+                        strerror(-a.engine_fd));
         for (;;) {
                 int n, wait = -1;
 
@@ -121,10 +173,21 @@ int main(void)
                         else
                                 wait = (int) (REOPEN_MS - since);
                 }
+                if (a.engine_fd >= 0)
+                        pollset_set(&a.ps, a.engine_fd, POLLIN);
                 n = poll(a.ps.fds, a.ps.n, wait);
                 if (n < 0 && errno != EINTR) {
                         perror("ecivm-agent: poll");
                         return 1;
+                }
+                if (a.engine_fd >= 0) {
+                        short rev = 0;
+                        for (unsigned i = 0; i < a.ps.n; i++)
+                                if (a.ps.fds[i].fd == a.engine_fd)
+                                        rev = a.ps.fds[i].revents, a.ps.fds[i].revents = 0;
+                        pollset_set(&a.ps, a.engine_fd, 0); /* the mux never sees it */
+                        if (rev)
+                                accept_engine(&a);
                 }
                 pollset_dispatch(&a.ps, a.mux);
         }

@@ -26,6 +26,7 @@
 #define ECI_SETTINGS "/run/ecivm/eci.json" /* written by ecivm-init from the host's settings push */
 #define RANGES_DIR "/data/ecivm-runc"
 #define ROOTFS_DIR "/run/ecivm-runc"
+#define ENGINE_SOCKET "/run/ecivm-engine/docker.sock" /* ecivm-agent's, filtered by the host */
 #define DOCKER_ROOT "/var/lib/docker"
 #define LXCFS_DIR "/var/lib/lxcfs"
 #define DEFAULT_RUNC_ROOT "/run/runc"
@@ -268,6 +269,8 @@ static int do_create(const Args *a)
         ctx.id_base = base;
         if (g_file_test(LXCFS_DIR "/proc/uptime", G_FILE_TEST_EXISTS))
                 ctx.lxcfs_dir = LXCFS_DIR;
+        if (g_file_test(ENGINE_SOCKET, G_FILE_TEST_EXISTS))
+                ctx.engine_socket = ENGINE_SOCKET;
         {
                 /* a dry run first: refusals must not leave mounts behind */
                 g_autoptr(JsonNode) copy = json_node_copy(config);

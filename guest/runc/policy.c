@@ -66,6 +66,7 @@ const EciProtectedPath eci_protected_paths[] = {
         { "/run/ecivm-runc", ECI_PROTECT_VM, TRUE, "it would expose other containers' root file systems" },
         { "/etc/ecivm", ECI_PROTECT_VM, TRUE, "it would expose the VM's configuration" },
         { "/run/ecivm", ECI_PROTECT_VM, TRUE, "it would expose the VM's configuration" },
+        { "/run/ecivm-engine", ECI_PROTECT_VM, TRUE, "it is given only in place of the engine socket" },
         { "/proc", ECI_PROTECT_VM, TRUE, "it would expose the VM's processes and namespaces" },
         { "/sys", ECI_PROTECT_VM, TRUE, "it would expose the VM's kernel" },
         { "/dev", ECI_PROTECT_VM, TRUE, "it would expose the VM's devices" },
@@ -298,11 +299,15 @@ static gboolean same_fs_related(const char *canon, const char *pcanon, gboolean 
         return dev_len == pdev_len && strncmp(canon, pcanon, dev_len) == 0 && related(path, ppath, subtree);
 }
 
-static const EciProtectedPath *protected_hit(const EciPolicyContext *ctx, const EciBindFact *f)
+/* The first protected path F touches; with SKIP_SOCKET, the engine socket
+ * itself does not count (an allow-listed image binding exactly it). */
+static const EciProtectedPath *protected_hit(const EciPolicyContext *ctx, const EciBindFact *f, gboolean skip_socket)
 {
         for (gsize i = 0; i < ctx->n_protected; i++) {
                 const EciProtected *p = &ctx->protected_paths[i];
 
+                if (skip_socket && strcmp(p->path->name, ECI_DOCKER_SOCKET) == 0)
+                        continue;
                 if (related(f->realpath, p->path->name, p->path->subtree) ||
                     same_fs_related(f->canon, p->canon, p->path->subtree))
                         return p->path;
@@ -341,9 +346,23 @@ static gboolean check_binds(JsonObject *root, const EciPolicyContext *ctx, GErro
                 f = ctx->binds ? g_hash_table_lookup(ctx->binds, src) : NULL;
                 if (f == NULL || f->realpath == NULL)
                         return REFUSE(error, "bind mount of %s is not allowed: it cannot be resolved in the VM", src);
-                p = protected_hit(ctx, f);
-                if (p == NULL || (p->kind == ECI_PROTECT_SOCKET && ctx->socket_mount_allowed))
+                /* an allow-listed image gets the engine, through the host's
+                 * filter, where it binds dockerd's socket itself: never a
+                 * parent directory or containerd, which hold unfiltered ones */
+                if (ctx->socket_mount_allowed && strcmp(f->realpath, ECI_DOCKER_SOCKET) == 0 &&
+                    protected_hit(ctx, f, TRUE) == NULL) {
+                        if (ctx->engine_socket == NULL)
+                                return REFUSE(error, "bind mount of %s is not allowed: the filtered engine socket is "
+                                              "not available", src);
+                        json_object_set_string_member(m, "source", ctx->engine_socket);
                         continue;
+                }
+                p = protected_hit(ctx, f, FALSE);
+                if (p == NULL)
+                        continue;
+                if (ctx->socket_mount_allowed && p->kind == ECI_PROTECT_SOCKET)
+                        return REFUSE(error, "bind mount of %s is not allowed: %s (allow-listed images may bind %s "
+                                      "itself only)", src, p->why, ECI_DOCKER_SOCKET);
                 if (strcmp(src, p->name) == 0)
                         return REFUSE(error, "bind mount of %s is not allowed: %s", src, p->why);
                 return REFUSE(error, "bind mount of %s is not allowed: %s (%s)", src, p->why, p->name);

@@ -72,7 +72,12 @@ typedef struct {
         const char *root_path;
         /* when set, lxcfs's mount point: its proc files are bound over /proc */
         const char *lxcfs_dir;
+        /* the agent's filtered engine socket: what an allow-listed container
+         * gets when it binds dockerd's socket (NULL: it gets nothing) */
+        const char *engine_socket;
 } EciPolicyContext;
+
+#define ECI_DOCKER_SOCKET "/run/docker.sock"
 
 /* Rewrites CONFIG (the parsed config.json) in place.  Returns FALSE with
  * ECI_POLICY_ERROR_REFUSED and a message such as

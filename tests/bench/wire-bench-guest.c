@@ -257,6 +257,9 @@ static int serve_mux(const char *dev, int fd, bool reopen)
         struct wb_loop *l = wb_loop_new(on_done, &quit);
         int r;
 
+        if (l)
+                wire_mux_set_guest_side(l->mux);
+
         if (!l) {
                 if (fd >= 0)
                         close(fd);

@@ -229,6 +229,8 @@ static void fuzz_mux(const uint8_t *data, size_t size, int guest)
         }
         h.m = wire_mux_new(&h.ops, &h);
         CHECK(h.m != NULL);
+        if (guest)
+                wire_mux_set_guest_side(h.m);
         CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
         h.raw = sv[0];
         CHECK(wire_mux_attach_channel(h.m, sv[1], !guest) == 0);

@@ -7,7 +7,10 @@
 #    and every image allowed to mount the socket: the pushed allow-list
 #    reaches the ECI runtime (the mount now works), and rows turn No when
 #    their property is broken: settings not locked, socket mounts allowed,
-#    and kernel hardening undone from a plain-runc container.
+#    and kernel hardening undone from a plain-runc container.  An allow-listed
+#    container gets the engine only through the host's filter: the
+#    administrator's commandList and blockDockerLoad apply to it, not to the
+#    host's own CLI.
 . "$(dirname "$0")/lib.sh"
 require_image
 vm_lock
@@ -60,7 +63,9 @@ BB_TAR="$ECIVM_IMAGE_DIR/bb.tar"
 cat >"$ECIVM_ADMIN_SETTINGS" <<'JSON'
 {"configurationFileVersion": 2,
  "enhancedContainerIsolation": {"locked": false, "value": true,
-   "dockerSocketMount": {"imageList": {"images": ["*"], "allowDerivedImages": false}}}}
+   "dockerSocketMount": {"imageList": {"images": ["*"], "allowDerivedImages": false},
+                         "commandList": {"type": "deny", "commands": ["image*"]}}},
+ "blockDockerLoad": {"locked": false, "value": true}}
 JSON
 rm -f "$T/state/data.img"
 check "ecivm up (test image, ECI not locked, every image may mount the socket)" "$ECIVM" up --accel=tcg
@@ -68,6 +73,31 @@ docker import "$BB_TAR" bb >/dev/null || bail "docker import failed"
 out=$(docker run --rm -v /var/run/docker.sock:/var/run/docker.sock bb sh -c 'test -S /var/run/docker.sock && echo SOCKET' 2>&1)
 if [ "$out" = SOCKET ]; then ok "the pushed allow-list reached the ECI runtime: the socket mount works"
 else not_ok "allow-listed socket mount: $out"; fi
+
+# the engine an allow-listed container gets is the host-filtered one
+mkdir -p "$T/engine-img/usr/bin" && tar -xf "$BB_TAR" -C "$T/engine-img" &&
+        ${CC:-cc} -static -O2 -o "$T/engine-img/usr/bin/engine-get" "$top_srcdir/tests/integration/probes/engine-get.c" &&
+        tar -C "$T/engine-img" --owner=0 --group=0 -cf "$T/engine.tar" . && docker import "$T/engine.tar" eciengine >/dev/null ||
+        bail "engine probe image"
+eng() { docker run --rm -v /var/run/docker.sock:/var/run/docker.sock eciengine engine-get /var/run/docker.sock "$@" 2>&1; }
+out=$(eng GET /_ping)
+grep -q "^HTTP/1.[01] 200" <<<"$out" && ok "a container on the allow-list reaches the engine (/_ping 200)" ||
+        not_ok "/_ping from an allow-listed container: $(head -3 <<<"$out")"
+out=$(eng GET /containers/json)
+grep -q "^HTTP/1.[01] 200" <<<"$out" && ok "commands not on the commandList pass (containers/json 200)" ||
+        not_ok "containers/json from the container: $(head -3 <<<"$out")"
+out=$(eng GET /images/json)
+if grep -q "^HTTP/1.[01] 403" <<<"$out" && grep -q 'is blocked' <<<"$out"; then
+        ok "commandList deny image* refuses GET /images/json from the container ($(grep -o '"message".*' <<<"$out"))"
+else not_ok "commandList from the container: $(head -5 <<<"$out")"; fi
+out=$(eng POST /images/load)
+grep -q "^HTTP/1.[01] 403" <<<"$out" && ok "blockDockerLoad refuses docker load from the container" ||
+        not_ok "images/load from the container: $(head -3 <<<"$out")"
+docker images >/dev/null 2>&1 && ok "the host's own CLI is not subject to commandList (docker images works)" ||
+        not_ok "docker images from the host"
+out=$(docker run --rm -v /run:/r eciengine ls /r 2>&1)
+grep -q "allow-listed images may bind /run/docker.sock itself only" <<<"$out" &&
+        ok "an allow-listed image still cannot bind /run (unfiltered sockets): refused" || not_ok "bind /run: $out"
 "$ECIVM" security-report >"$T/report2.txt" 2>/dev/null
 rc=$?
 sed 's/^/# /' "$T/report2.txt"

@@ -89,7 +89,13 @@ case("refuse-bind-unresolved", None, add_bind("/nonexistent"))
 case("refuse-bind-option-only", {"binds": {"/run": ["/run", "0:24:/"]}}, lambda c: c["mounts"].append({"destination": "/x", "type": "none", "source": "/run", "options": ["bind"]}))
 case("bind-volume", {"binds": {"/var/lib/docker/volumes/v/_data": ["/data/docker/volumes/v/_data", "254:16:/docker/volumes/v/_data"]}}, add_bind("/var/lib/docker/volumes/v/_data", "/v", ("rbind",)))
 case("bind-tmp-ro", {"binds": {"/tmp/x": ["/tmp/x", "0:30:/x"]}}, add_bind("/tmp/x", "/x", ("rbind","ro","rprivate")))
-case("bind-docker-sock-allow-listed", {"socketMountAllowed": True, "binds": sock}, add_bind("/run/docker.sock", "/var/run/docker.sock"))
+engine = "/run/ecivm-engine/docker.sock"
+case("bind-docker-sock-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": sock}, add_bind("/run/docker.sock", "/var/run/docker.sock"))
+case("bind-var-run-docker-sock-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/var/run/docker.sock": ["/run/docker.sock", "0:24:/docker.sock"]}}, add_bind("/var/run/docker.sock", "/var/run/docker.sock"))
+case("refuse-bind-docker-sock-allow-listed-no-engine", {"socketMountAllowed": True, "binds": sock}, add_bind("/run/docker.sock", "/var/run/docker.sock"))
+case("refuse-bind-run-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/run": ["/run", "0:24:/"]}}, add_bind("/run"))
+case("refuse-bind-containerd-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/run/containerd": ["/run/containerd", "0:24:/containerd"]}}, add_bind("/run/containerd"))
+case("refuse-bind-engine-dir", {"binds": {"/run/ecivm-engine": ["/run/ecivm-engine", "0:24:/ecivm-engine"]}}, add_bind("/run/ecivm-engine"))
 case("refuse-bind-proc-allow-listed", {"socketMountAllowed": True, "binds": {"/proc": ["/proc", "0:21:/"]}}, add_bind("/proc", "/hostproc"))
 def privileged(c):
     caps = ["CAP_" + x for x in "CHOWN DAC_OVERRIDE SYS_ADMIN SYS_MODULE SYS_RAWIO SYS_PTRACE NET_ADMIN BPF PERFMON MKNOD".split()]

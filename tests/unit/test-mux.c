@@ -214,6 +214,8 @@ static void side_init(struct side *s, const char *name, bool guest, bool control
         s->chan = -1;
         s->m = wire_mux_new(&s->ops, s);
         assert_non_null(s->m);
+        if (guest)
+                wire_mux_set_guest_side(s->m);
 }
 
 static void side_fini(struct side *s)
@@ -1653,6 +1655,80 @@ static void test_host_refuses_open(void **state)
         close(s->fd);
 }
 
+/* ---- streams the guest opens (a container's Engine API through the host) ---- */
+
+static void test_guest_opens_stream(void **state)
+{
+        struct env *e = *state;
+        int sv[2], err;
+        int64_t id, id2;
+        struct server *s;
+        char buf[16];
+
+        e->host.ops.open_stream = op_open_stream; /* ecivmd accepts them */
+        pump_quiet(e);
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+        id = wire_mux_open_stream(e->guest.m, sv[1]);
+        assert_true(id > 0 && ((uint32_t) id & WIRE_GUEST_STREAM_BIT) != 0);
+        PUMP_UNTIL(e, server_for(&e->host, (uint32_t) id) != NULL);
+        s = server_for(&e->host, (uint32_t) id);
+        write_all_pumping(e, sv[0], "GET /_ping", 10);
+        read_exact_pumping(e, s->fd, buf, 10);
+        assert_memory_equal(buf, "GET /_ping", 10);
+        write_all_pumping(e, s->fd, "OK", 2);
+        read_exact_pumping(e, sv[0], buf, 2);
+        assert_memory_equal(buf, "OK", 2);
+        /* the host's own streams keep their half, so the two never collide */
+        {
+                uint32_t hid;
+                int client = client_open(e, &hid, NULL);
+                struct server *hs = server_for(&e->guest, hid);
+                assert_int_equal(hid & WIRE_GUEST_STREAM_BIT, 0);
+                close(client);
+                close(hs->fd);
+        }
+        {
+                int sv2[2];
+                assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv2), 0);
+                id2 = wire_mux_open_stream(e->guest.m, sv2[1]);
+                assert_true(id2 > 0 && id2 != id && ((uint32_t) id2 & WIRE_GUEST_STREAM_BIT) != 0);
+                PUMP_UNTIL(e, server_for(&e->host, (uint32_t) id2) != NULL);
+                close(sv2[0]);
+                close(server_for(&e->host, (uint32_t) id2)->fd);
+        }
+        close(sv[0]);
+        close(s->fd);
+        pump_quiet(e);
+        (void) err;
+        assert_int_equal(e->host.down_calls, 0);
+        assert_int_equal(e->guest.down_calls, 0);
+}
+
+/* An OPEN in the opener's wrong half is a protocol error on either side. */
+static void test_open_in_wrong_half(void **state)
+{
+        struct env *e = *state;
+
+        e->host.ops.open_stream = op_open_stream;
+        pump_quiet(e);
+        /* the guest claims a host id */
+        assert_int_equal(wire_write_frame_fd(e->guest.chan, WIRE_OPEN, 5, NULL, 0), 0);
+        pump_quiet(e);
+        assert_int_equal(e->host.down_calls, 1);
+        assert_int_equal(e->host.down_err, -EPROTO);
+}
+
+static void test_guest_refuses_guest_half_open(void **state)
+{
+        struct env *e = *state;
+
+        pump_quiet(e);
+        assert_int_equal(wire_write_frame_fd(e->host.chan, WIRE_OPEN, WIRE_GUEST_STREAM_BIT | 1, NULL, 0), 0);
+        pump_quiet(e);
+        assert_int_equal(e->guest.down_calls, 1);
+        assert_int_equal(e->guest.down_err, -EPROTO);
+}
+
 /* ---- API edges ---- */
 
 static void test_api_edges(void **state)
@@ -1724,6 +1800,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_control, setup_control, teardown),
                 cmocka_unit_test_setup_teardown(test_control_malformed, setup_control, teardown),
                 cmocka_unit_test_setup_teardown(test_host_refuses_open, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_guest_opens_stream, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_open_in_wrong_half, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_guest_refuses_guest_half_open, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_api_edges, setup, teardown),
         };
 

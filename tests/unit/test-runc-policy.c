@@ -107,6 +107,8 @@ static void read_context(Fixture *f, JsonObject *c)
                 f->ctx.id_count = (guint32) json_object_get_int_member(c, "idCount");
         if (json_object_has_member(c, "socketMountAllowed"))
                 f->ctx.socket_mount_allowed = json_object_get_boolean_member(c, "socketMountAllowed");
+        if (json_object_has_member(c, "engineSocket"))
+                f->ctx.engine_socket = json_object_get_string_member(c, "engineSocket");
         if (json_object_has_member(c, "vmNs")) {
                 JsonObject *o = json_object_get_object_member(c, "vmNs");
                 g_autoptr(GList) keys = json_object_get_members(o);
