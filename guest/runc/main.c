@@ -301,6 +301,7 @@ static int do_create(const Args *a)
         ctx.root_path = rootfs;
         if (!eci_policy_apply(config, &ctx, &error) ||
             !eci_rootfs_map_volumes(ROOTFS_DIR, a->id, config, base, ID_SIZE, &error) ||
+            (rootfs != NULL && !eci_rootfs_lock_readonly_binds(rootfs, config, base, &error)) ||
             !save_config(config_path, config, &error)) {
                 report(a, "%s", error->message);
                 eci_rootfs_release(ROOTFS_DIR, a->id);

@@ -14,12 +14,15 @@ make_probe_image() {
 }
 
 # name | docker run options | shell command (prints ESCAPED on success)
+# The VM's initial namespaces have fixed inode numbers (ipc 4026531839, uts
+# 4026531838, cgroup 4026531835): a container reading one of them shares
+# that namespace with the VM.
 ATTEMPTS=(
-        "pid-host|--pid=host|test -d /proc/1/root/usr/libexec/ecivm && echo ESCAPED"
-        "network-host|--network=host|ip link | grep -q docker0 && echo ESCAPED"
-        "ipc-host|--ipc=host|true && echo ESCAPED"
-        "uts-host|--uts=host|test \"\$(hostname)\" = ecivm && echo ESCAPED"
-        "cgroupns-host|--cgroupns=host|grep -q '^0::/\$' /proc/1/cgroup || grep -q system.slice /proc/self/cgroup && echo ESCAPED"
+        "pid-host|--pid=host|cat /proc/[0-9]*/comm 2>/dev/null | grep -qx dockerd && echo ESCAPED"
+        "network-host|--network=host|grep -q docker0: /proc/net/dev && echo ESCAPED"
+        "ipc-host|--ipc=host|readlink /proc/self/ns/ipc | grep -q 4026531839 && echo ESCAPED"
+        "uts-host|--uts=host|readlink /proc/self/ns/uts | grep -q 4026531838 && test \"\$(hostname)\" = ecivm && echo ESCAPED"
+        "cgroupns-host|--cgroupns=host|readlink /proc/self/ns/cgroup | grep -q 4026531835 && grep -q '^0::/docker/' /proc/self/cgroup && echo ESCAPED"
         "sock-direct|-v /run/docker.sock:/s|test -S /s && echo ESCAPED"
         "sock-var-run|-v /var/run/docker.sock:/s|test -S /s && echo ESCAPED"
         "sock-parent-run|-v /run:/r|test -S /r/docker.sock && echo ESCAPED"
@@ -30,13 +33,17 @@ ATTEMPTS=(
         "data-root|-v /var/lib/docker:/d|test -d /d/overlay2 && echo ESCAPED"
         "remount-ro-bind-rw|--privileged -v ecirovol:/m:ro|mount -o remount,rw /m && touch /m/x && echo ESCAPED"
         "umount-ro-bind|--privileged -v ecirovol:/m:ro|umount /m && echo ESCAPED"
+        "umount-ro-host-bind|--privileged -v /etc:/m:ro|umount -l /m && echo ESCAPED"
+        "remount-ro-bind-rw-via-rebind|--privileged -v ecirovol:/m:ro|mkdir /n && mount --bind /m /n && mount -o remount,bind,rw /n && touch /n/x && echo ESCAPED"
         "mount-cgroup-release-agent|--privileged|mkdir /c && mount -t cgroup -o none,name=x cgroup /c && test -f /c/release_agent && echo ESCAPED"
-        "mount-sysfs-debug|--privileged|mount -t debugfs none /mnt && ls /mnt | grep -q . && echo ESCAPED"
-        "insmod|--privileged|sysprobe finit_module | grep -qv EPERM && echo ESCAPED"
+        "mount-debugfs|--privileged|mkdir /d && mount -t debugfs none /d && ls /d | grep -q . && echo ESCAPED"
+        "insmod|--privileged|sysprobe finit_module | grep -v EPERM | grep -q '^finit_module ' && echo ESCAPED"
         "bpf|--privileged|sysprobe bpf | grep -q ' ok' && echo ESCAPED"
-        "kexec|--privileged|sysprobe kexec_load | grep -qv EPERM && echo ESCAPED"
+        "kexec|--privileged|sysprobe kexec_load | grep -v EPERM | grep -q '^kexec_load ' && echo ESCAPED"
         "keyctl-vm-keyring|--cap-add ALL --security-opt seccomp=unconfined|sysprobe keyctl | grep -q ' ok' && echo ESCAPED"
         "read-vda|--privileged|head -c 512 /dev/vda | wc -c | grep -q 512 && echo ESCAPED"
+        "device-vda|--device /dev/vda:/vda|head -c 512 /vda | wc -c | grep -q 512 && echo ESCAPED"
+        "dev-bind-vda-cgroup-rule|--device-cgroup-rule='b *:* rwm' -v /dev/vda:/vda|head -c 512 /vda | wc -c | grep -q 512 && echo ESCAPED"
         "vport|--privileged|ls /dev/vport* && echo ESCAPED"
         "kcore|--privileged|head -c 16 /proc/kcore | wc -c | grep -q 16 && echo ESCAPED"
         "sysrq-trigger|--privileged|echo 0 >/proc/sysrq-trigger && echo ESCAPED"
@@ -44,7 +51,6 @@ ATTEMPTS=(
         "sysctl-kernel|--privileged|echo 0 >/proc/sys/kernel/kptr_restrict && echo ESCAPED"
         "nsenter-pid1|--pid=host --privileged|nsenter -t 1 -m -u -n -i true && echo ESCAPED"
         "nsenter-via-proc-bind|--privileged -v /proc:/hp|nsenter --mount=/hp/1/ns/mnt true && echo ESCAPED"
-        "dev-bind-vda|-v /dev/vda:/vda|head -c 512 /vda | wc -c | grep -q 512 && echo ESCAPED"
 )
 
 # the volumes some attempts use
@@ -55,10 +61,33 @@ make_attempt_volumes() {
 
 # run_attempt RUNTIME ENTRY: sets $out and $rc
 run_attempt() {
-        local rt=$1 entry=$2 opts cmd
-        opts=$(cut -d'|' -f2 <<<"$entry")
+        local rt=$1 entry=$2 cmd
+        local -a opts
+        # options are shell words (quotes allowed), from this file only
+        eval "opts=($(cut -d'|' -f2 <<<"$entry"))"
         cmd=$(cut -d'|' -f3- <<<"$entry")
-        # shellcheck disable=SC2086  # options are words on purpose
-        out=$(docker run --rm ${rt:+--runtime=$rt} $opts eciprobe sh -c "$cmd" 2>&1)
+        out=$(docker run --rm ${rt:+--runtime=$rt} "${opts[@]}" eciprobe sh -c "$cmd" 2>&1)
         rc=$?
 }
+
+# proc_views RUNTIME: what a container limited to 64 MiB and CPU 0 sees in
+# the /proc files lxcfs emulates, as "key value" lines; eci-runc.sh expects
+# the container's own figures, eci-plain.sh shows the VM's are different.
+proc_views() {
+        local rt=$1
+        # shellcheck disable=SC2016  # expanded in the container
+        docker run --rm ${rt:+--runtime=$rt} --memory 64m --memory-swap 64m --cpuset-cpus 0 eciprobe sh -c '
+                echo memtotal_kb $(awk "/^MemTotal:/{print \$2}" /proc/meminfo)
+                echo cpuinfo_cpus $(grep -c ^processor /proc/cpuinfo)
+                echo stat_cpus $(grep -c "^cpu[0-9]" /proc/stat)
+                echo uptime_s $(cut -d. -f1 /proc/uptime)
+                echo loadavg_tasks $(cut -d" " -f4 /proc/loadavg | cut -d/ -f2)
+                echo diskstats_vda $(grep -c " vda " /proc/diskstats)
+                echo swaps_lines $(wc -l </proc/swaps)
+                for f in uptime meminfo cpuinfo stat loadavg swaps diskstats; do
+                        grep -q " /proc/$f .* - fuse.lxcfs " /proc/self/mountinfo && echo lxcfs_$f
+                done' 2>&1
+}
+
+# view KEY: a value of the last proc_views output ($views)
+view() { awk -v k="$1" '$1 == k { print $2 }' <<<"$views"; }

@@ -21,4 +21,16 @@ for e in "${ATTEMPTS[@]}"; do
         if grep -q ESCAPED <<<"$out"; then ok "escape $name works under plain runc"
         else not_ok "escape $name does not work under plain runc (the ECI check would be vacuous)"; diag "$out"; fi
 done
+
+# the VM's own /proc, against which eci-runc.sh's emulated views are checked
+views=$(proc_views plain-runc)
+diag "$(tr '\n' ' ' <<<"$views")"
+[ "$(view memtotal_kb)" != 65536 ] && [ -n "$(view memtotal_kb)" ] && ok "VM meminfo is not the limit's" ||
+        not_ok "VM MemTotal $(view memtotal_kb)"
+[ "$(view cpuinfo_cpus)" -ge 2 ] 2>/dev/null && ok "VM cpuinfo: $(view cpuinfo_cpus) CPUs" || not_ok "VM cpuinfo"
+[ "$(view stat_cpus)" -ge 2 ] 2>/dev/null && ok "VM stat: $(view stat_cpus) CPUs" || not_ok "VM stat"
+[ "$(view uptime_s)" -ge 10 ] 2>/dev/null && ok "VM uptime $(view uptime_s) s" || not_ok "VM uptime $(view uptime_s)"
+[ "$(view loadavg_tasks)" -ge 10 ] 2>/dev/null && ok "VM loadavg tasks $(view loadavg_tasks)" || not_ok "VM loadavg"
+[ "$(view diskstats_vda)" -ge 1 ] 2>/dev/null && ok "VM diskstats has vda" || not_ok "VM diskstats"
+! grep -q lxcfs_ <<<"$views" && ok "plain runc binds no lxcfs files" || not_ok "plain runc has lxcfs files"
 finish

@@ -47,6 +47,32 @@ want="ecivm: --pid=host is not allowed: containers cannot share namespaces with 
 
 make_probe_image || bail "probe image"
 make_attempt_volumes || bail "volumes"
+
+# immutable read-only binds still work as binds: content, read-only,
+# mount points made inside the image owned by the container's root
+docker run --rm -v ecirovol:/m eciprobe sh -c 'echo hi >/m/f' >/dev/null 2>&1
+out=$(docker run --rm -v ecirovol:/a/b/m:ro -v /usr/bin/containerd:/x/containerd:ro eciprobe sh -c '
+        cat /a/b/m/f; test -s /x/containerd && echo file; touch /a/b/m/y 2>&1 | grep -o "Read-only file system"
+        stat -c "%u %g" /a/b /x; grep -c " /a/b/m " /proc/self/mountinfo' 2>&1 | tr '\n' ' ')
+[ "$out" = "hi file Read-only file system 0 0 0 0 1 " ] &&
+        ok "read-only binds (volume, file, nested new mount points) work and stay read-only" ||
+        not_ok "read-only binds: $out"
+
+# emulated /proc views (lxcfs); eci-plain.sh shows the VM's differ
+views=$(proc_views "")
+diag "$(tr '\n' ' ' <<<"$views")"
+[ "$(view memtotal_kb)" = 65536 ] && ok "/proc/meminfo: MemTotal is the container's 64 MiB" ||
+        not_ok "/proc/meminfo MemTotal $(view memtotal_kb)"
+[ "$(view cpuinfo_cpus)" = 1 ] && ok "/proc/cpuinfo: the container's one CPU" || not_ok "cpuinfo: $(view cpuinfo_cpus)"
+[ "$(view stat_cpus)" = 1 ] && ok "/proc/stat: the container's one CPU" || not_ok "stat: $(view stat_cpus)"
+[ "$(view uptime_s)" -lt 10 ] 2>/dev/null && ok "/proc/uptime: the container's uptime ($(view uptime_s) s)" ||
+        not_ok "uptime: $(view uptime_s)"
+[ "$(view loadavg_tasks)" -lt 10 ] 2>/dev/null && ok "/proc/loadavg: the container's tasks ($(view loadavg_tasks))" ||
+        not_ok "loadavg tasks: $(view loadavg_tasks)"
+[ "$(view diskstats_vda)" = 0 ] && ok "/proc/diskstats: not the VM's disks" || not_ok "diskstats vda: $(view diskstats_vda)"
+for f in uptime meminfo cpuinfo stat loadavg swaps diskstats; do
+        grep -qx "lxcfs_$f" <<<"$views" && ok "/proc/$f is served by lxcfs" || not_ok "/proc/$f is not lxcfs's"
+done
 for e in "${ATTEMPTS[@]}"; do
         name=${e%%|*}
         run_attempt "" "$e"
