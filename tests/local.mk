@@ -11,17 +11,22 @@ INTEGRATION_TESTS = \
 	tests/integration/service.sh \
 	tests/integration/disk-full.sh \
 	tests/integration/settings.sh \
-	tests/integration/libvirt.sh
+	tests/integration/libvirt.sh \
+	tests/integration/eci-runc.sh \
+	tests/integration/eci-plain.sh
 if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)
 endif
-EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh tests/integration/eci-lib.sh tests/integration/probes/sysprobe.c \
+	$(INTEGRATION_TESTS)
 AM_DISTCHECK_CONFIGURE_FLAGS = --disable-vm-tests
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
 # The VM tests need the guest image and the binaries it is built from.
 $(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd
+# the other half of the ECI battery runs on the test image (plain-runc)
+tests/integration/eci-plain.log: images/out-test/manifest.json
 
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(filter-out $(INTEGRATION_TESTS),$(TESTS))"

@@ -33,6 +33,9 @@ indocker() {
 }
 
 # name | docker run options | shell command (prints ESCAPED on success)
+# Attempts on masked or read-only /proc files first try to unmount the
+# mask (runc makes those mounts inside the container's namespaces), and
+# check the effect, not just that a write returned (a mask is /dev/null).
 # kexec_load itself is refused by the VM's lockdown for everyone, so the
 # kexec attempt unloads (a no-op) through kexec_file_load, which only needs
 # CAP_SYS_BOOT.  A named cgroup v1 hierarchy (release_agent) can only be
@@ -68,10 +71,10 @@ ATTEMPTS=(
         "device-vda|--device /dev/vda:/vda|head -c 512 /vda | wc -c | grep -q 512 && echo ESCAPED"
         "dev-bind-vda-cgroup-rule|--device-cgroup-rule='b *:* rwm' -v /dev/vda:/vda|head -c 512 /vda | wc -c | grep -q 512 && echo ESCAPED"
         "vport|--privileged|ls /dev/vport* && echo ESCAPED"
-        "kcore|--privileged|head -c 16 /proc/kcore | wc -c | grep -q 16 && echo ESCAPED"
-        "sysrq-trigger|--privileged|echo 0 >/proc/sysrq-trigger && echo ESCAPED"
-        "sysctl-vm|--privileged|echo 61 >/proc/sys/vm/swappiness && echo ESCAPED"
-        "sysctl-kernel|--privileged|echo 0 >/proc/sys/kernel/kptr_restrict && echo ESCAPED"
+        "kcore|--privileged|umount /proc/kcore 2>/dev/null; head -c 16 /proc/kcore | wc -c | grep -q 16 && echo ESCAPED"
+        "sysrq-trigger|--privileged|umount /proc/sysrq-trigger 2>/dev/null; v=\$(awk '{print \$1 == 5 ? 6 : 5}' /proc/sys/kernel/printk); echo \$v >/proc/sysrq-trigger; awk '{print \$1}' /proc/sys/kernel/printk | grep -qx \$v && echo ESCAPED"
+        "sysctl-vm|--privileged|umount /proc/sys 2>/dev/null; v=\$((\$(cat /proc/sys/vm/swappiness) == 61 ? 62 : 61)); echo \$v >/proc/sys/vm/swappiness; grep -qx \$v /proc/sys/vm/swappiness && echo ESCAPED"
+        "sysctl-kernel|--privileged|umount /proc/sys 2>/dev/null; v=\$((1 - \$(cat /proc/sys/kernel/kptr_restrict) % 2)); echo \$v >/proc/sys/kernel/kptr_restrict; grep -qx \$v /proc/sys/kernel/kptr_restrict && echo ESCAPED"
         "nsenter-pid1|--pid=host --privileged|nsenter -t 1 -m -u -n -i true && echo ESCAPED"
         "nsenter-via-proc-bind|--privileged -v /proc:/hp|nsenter --mount=/hp/1/ns/mnt true && echo ESCAPED"
 )
