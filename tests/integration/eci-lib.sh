@@ -49,6 +49,7 @@ ATTEMPTS=(
         "ipc-host|--ipc=host|readlink /proc/self/ns/ipc | grep -q 4026531839 && echo ESCAPED"
         "uts-host|--uts=host|readlink /proc/self/ns/uts | grep -q 4026531838 && test \"\$(hostname)\" = ecivm && echo ESCAPED"
         "cgroupns-host|--cgroupns=host|readlink /proc/self/ns/cgroup | grep -q 4026531835 && grep -q '^0::/docker/' /proc/self/cgroup && echo ESCAPED"
+        "userns-host|--userns=host|grep -Eq '^ +0 +0 +4294967295' /proc/self/uid_map && echo ESCAPED"
         "sock-direct|-v /run/docker.sock:/s|test -S /s && echo ESCAPED"
         "sock-var-run|-v /var/run/docker.sock:/s|test -S /s && echo ESCAPED"
         "sock-parent-run|-v /run:/r|test -S /r/docker.sock && echo ESCAPED"
@@ -110,7 +111,7 @@ proc_views() {
                 echo stat_cpus $(grep -c "^cpu[0-9]" /proc/stat)
                 echo uptime_s $(cut -d. -f1 /proc/uptime)
                 echo loadavg_tasks $(cut -d" " -f4 /proc/loadavg | cut -d/ -f2)
-                echo diskstats_vda $(grep -c " vda " /proc/diskstats)
+                echo diskstats_vda_reads $(awk "\$3 == \"vda\" {r = \$4} END {print r + 0}" /proc/diskstats)
                 echo swaps_lines $(wc -l </proc/swaps)
                 for f in uptime meminfo cpuinfo stat loadavg swaps diskstats; do
                         grep -q " /proc/$f .* - fuse.lxcfs " /proc/self/mountinfo && echo lxcfs_$f

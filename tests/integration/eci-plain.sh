@@ -61,7 +61,8 @@ diag "$(tr '\n' ' ' <<<"$views")"
 [ "$(view stat_cpus)" -ge 2 ] 2>/dev/null && ok "VM stat: $(view stat_cpus) CPUs" || not_ok "VM stat"
 [ "$(view uptime_s)" -ge 10 ] 2>/dev/null && ok "VM uptime $(view uptime_s) s" || not_ok "VM uptime $(view uptime_s)"
 [ "$(view loadavg_tasks)" -ge 10 ] 2>/dev/null && ok "VM loadavg tasks $(view loadavg_tasks)" || not_ok "VM loadavg"
-[ "$(view diskstats_vda)" -ge 1 ] 2>/dev/null && ok "VM diskstats has vda" || not_ok "VM diskstats"
+[ "$(view diskstats_vda_reads)" -ge 100 ] 2>/dev/null && ok "VM diskstats: $(view diskstats_vda_reads) reads of vda" ||
+        not_ok "VM diskstats vda reads $(view diskstats_vda_reads)"
 ! grep -q lxcfs_ <<<"$views" && ok "plain runc binds no lxcfs files" || not_ok "plain runc has lxcfs files"
 docker rm -f "$DRIVER" >/dev/null # its sleep ignores SIGTERM: dockerd's shutdown would wait for it
 finish
