@@ -12,17 +12,23 @@ INTEGRATION_TESTS = \
 	tests/integration/disk-full.sh \
 	tests/integration/settings.sh \
 	tests/integration/security.sh \
-	tests/integration/libvirt.sh
+	tests/integration/libvirt.sh \
+	tests/integration/eci-runc.sh \
+	tests/integration/eci-plain.sh
 if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)
 endif
-EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh tests/integration/eci-lib.sh tests/integration/probes/sysprobe.c \
+	tests/integration/probes/engine-get.c \
+	$(INTEGRATION_TESTS)
 AM_DISTCHECK_CONFIGURE_FLAGS = --disable-vm-tests
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
 # The VM tests need the guest image and the binaries it is built from.
 $(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd
+# the other half of the ECI battery runs on the test image (plain-runc)
+tests/integration/eci-plain.log tests/integration/security.log: images/out-test/manifest.json
 
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(filter-out $(INTEGRATION_TESTS),$(TESTS))"
@@ -164,12 +170,16 @@ EXTRA_DIST += tests/unit/golden/domain-xml
 RUNC_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CMOCKA_CFLAGS) \
 	-I$(top_srcdir)/guest/runc -I$(top_srcdir)/tests/unit -DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
 RUNC_TEST_LDADD = $(JSON_LIBS) $(GLIB_LIBS) $(CMOCKA_LIBS)
-check_PROGRAMS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc
-TESTS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc
+check_PROGRAMS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist
+TESTS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist
 tests_unit_test_runc_policy_SOURCES = tests/unit/test-runc-policy.c tests/unit/vmm-golden.c tests/unit/vmm-golden.h \
 	guest/runc/policy.c guest/runc/policy.h guest/runc/allowlist.c guest/runc/allowlist.h
 tests_unit_test_runc_policy_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_policy_LDADD = $(RUNC_TEST_LDADD)
+tests_unit_test_runc_allowlist_SOURCES = tests/unit/test-runc-allowlist.c guest/runc/allowlist.c \
+	guest/runc/allowlist.h guest/runc/facts.c guest/runc/facts.h guest/runc/policy.c guest/runc/policy.h
+tests_unit_test_runc_allowlist_CFLAGS = $(RUNC_TEST_CFLAGS)
+tests_unit_test_runc_allowlist_LDADD = $(RUNC_TEST_LDADD)
 tests_unit_test_runc_idalloc_SOURCES = tests/unit/test-runc-idalloc.c guest/runc/idalloc.c guest/runc/idalloc.h
 tests_unit_test_runc_idalloc_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_idalloc_LDADD = $(RUNC_TEST_LDADD)

@@ -225,7 +225,7 @@ static void add_probes(JsonObject *facts, const char *socket, const char *image_
 
         json_object_set_object_member(facts, "probes", p.probes);
         if (!image) {
-                json_object_set_string_member(p.probes, "uidMapError", error->message);
+                json_object_set_string_member(p.probes, "uidMapError", error ? error->message : "no image");
                 return;
         }
         json_object_set_string_member(p.probes, "image", image);

@@ -45,7 +45,9 @@ static gboolean parse_reply(GString *raw, guint *ret_status, char **ret_body, GE
         g_autoptr(GString) body = NULL;
         guint status = 0;
 
-        if (!head_end || sscanf(raw->str, "HTTP/1.%*1[01] %3u", &status) != 1 || status < 100) {
+        if (head_end && (g_str_has_prefix(raw->str, "HTTP/1.1 ") || g_str_has_prefix(raw->str, "HTTP/1.0 ")))
+                status = (guint) g_ascii_strtoull(raw->str + 9, NULL, 10);
+        if (!head_end || status < 100 || status > 599) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_PROTOCOL, "Docker API: not an HTTP response");
                 return FALSE;
         }

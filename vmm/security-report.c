@@ -100,6 +100,26 @@ static void refused(EcivmSecurityRow *r, JsonObject *facts, const char *probe, c
                      str(p, "message") ? str(p, "message") : "");
 }
 
+/* The first line of a uid_map: "inside outside count". */
+static gboolean parse_id_map(const char *map, guint64 *inside, guint64 *outside, guint64 *count)
+{
+        g_auto(GStrv) words = g_strsplit_set(map, " \t\n", -1);
+        guint64 v[3];
+        guint n = 0;
+
+        for (char **w = words; *w && n <= 3; w++) {
+                if (**w == '\0')
+                        continue;
+                if (n == 3 || !g_ascii_string_to_unsigned(*w, 10, 0, G_MAXUINT64, &v[n], NULL))
+                        break;
+                n++;
+        }
+        if (n != 3)
+                return FALSE;
+        *inside = v[0], *outside = v[1], *count = v[2];
+        return TRUE;
+}
+
 static void row_containers(GPtrArray *rows, JsonObject *facts)
 {
         EcivmSecurityRow *r = row_new(rows, "Strongly secure containers");
@@ -109,8 +129,7 @@ static void row_containers(GPtrArray *rows, JsonObject *facts)
         if (!map)
                 fact(r, FALSE, "probe container did not run: %s",
                      str(obj(facts, "probes"), "uidMapError") ? str(obj(facts, "probes"), "uidMapError") : "?");
-        else if (sscanf(map, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &inside, &outside,
-                        &count) != 3)
+        else if (!parse_id_map(map, &inside, &outside, &count))
                 fact(r, FALSE, "probe container uid_map unreadable: \"%s\"", map);
         else
                 fact(r, inside == 0 && outside != 0 && count <= 65536,

@@ -76,7 +76,8 @@ _noreturn_ void init_shutdown(struct init_state *s)
         static const struct {
                 enum service_id id;
                 unsigned timeout_ms;
-        } order[] = { { SVC_DOCKERD, 20000 }, { SVC_CONTAINERD, 10000 }, { SVC_AGENT, 2000 } };
+        } order[] = { { SVC_DOCKERD, 20000 }, { SVC_CONTAINERD, 10000 }, { SVC_AGENT, 2000 },
+                      { SVC_LXCFS, 2000 } };
 
         log_msg("shutting down");
         send_event(s, "init", "stopping", NULL);

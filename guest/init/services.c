@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -14,6 +15,9 @@
 static const char *const containerd_argv[] = { "/usr/bin/containerd", NULL };
 static const char *const dockerd_argv[] = { "/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json", NULL };
 static const char *const agent_argv[] = { "/usr/libexec/ecivm/ecivm-agent", NULL };
+/* the containers' /proc views (ecivm-runc binds /var/lib/lxcfs/proc/...);
+ * -l: per-container load averages */
+static const char *const lxcfs_argv[] = { "/usr/bin/lxcfs", "-l", "/var/lib/lxcfs", NULL };
 static const char *const service_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL };
 
 void services_init(struct service svc[SVC_COUNT])
@@ -24,9 +28,13 @@ void services_init(struct service svc[SVC_COUNT])
                 [SVC_DOCKERD] = { .name = "dockerd", .argv = dockerd_argv, .log_path = "/var/log/dockerd.log",
                                   .to_host = 1 },
                 [SVC_AGENT] = { .name = "agent", .argv = agent_argv, .log_path = "/var/log/ecivm-agent.log" },
+                [SVC_LXCFS] = { .name = "lxcfs", .argv = lxcfs_argv, .log_path = "/var/log/lxcfs.log",
+                                .optional = 1, .mount_point = "/var/lib/lxcfs" },
         };
 
         memcpy(svc, defaults, sizeof(defaults));
+        /* before dockerd, so the first containers get the emulated views */
+        svc[SVC_CONTAINERD].companion = &svc[SVC_LXCFS];
 }
 
 const char *service_state_name(enum service_state s)
@@ -82,6 +90,8 @@ int service_spawn(struct service *s)
                 return -errno;
         if (access(s->argv[0], X_OK) < 0)
                 return -errno;
+        if (s->mount_point)
+                (void) umount2(s->mount_point, MNT_DETACH);
         end = lseek(log_fd, 0, SEEK_END);
         s->log_start = end < 0 ? 0 : end; /* the port does not seek */
         pid = fork();
@@ -92,6 +102,9 @@ int service_spawn(struct service *s)
         s->pid = pid;
         s->state = SVC_STARTING;
         s->started_ms = now_ms();
+        if (s->companion && s->companion->pid <= 0 && s->companion->restarts == 0 &&
+            service_spawn(s->companion) == 0)
+                s->companion->state = SVC_RUNNING; /* no readiness probe */
         return 0;
 }
 
@@ -121,7 +134,7 @@ int service_exited(struct service *s, int status, uint64_t now)
         s->last_status = status;
         s->state = SVC_STOPPED;
         if (n >= SERVICE_MAX_RESTARTS)
-                return -EMLINK;
+                return s->optional ? 0 : -EMLINK;
         s->recent[s->restarts % SERVICE_MAX_RESTARTS] = now;
         s->restarts++;
         s->state = SVC_BACKOFF;

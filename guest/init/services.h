@@ -9,7 +9,7 @@
 #define SERVICE_MAX_RESTARTS 5
 #define SERVICE_RESTART_WINDOW_MS 60000u
 
-enum service_id { SVC_CONTAINERD, SVC_DOCKERD, SVC_AGENT, SVC_COUNT };
+enum service_id { SVC_CONTAINERD, SVC_DOCKERD, SVC_AGENT, SVC_LXCFS, SVC_COUNT };
 
 enum service_state { SVC_STOPPED, SVC_STARTING, SVC_RUNNING, SVC_BACKOFF };
 
@@ -18,6 +18,9 @@ struct service {
         const char *const *argv;
         const char *log_path;
         int to_host;     /* send output to the host's log port when there is one */
+        int optional;    /* absent from the image, or given up after its restarts: the VM goes on */
+        const char *mount_point; /* a FUSE mount it serves: a dead one is detached before each start */
+        struct service *companion; /* started with this one (the first time) */
         off_t log_start; /* where this run's output begins in the log */
         pid_t pid;
         enum service_state state;

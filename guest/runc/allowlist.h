@@ -14,12 +14,15 @@
  * normalised (docker.io/library/ and docker.io/ dropped).  A name:tag or
  * name:* pattern only matches an image that came from that repository's
  * registry (the repository lists a digest reference for it), so a local
- * re-tag does not get past the list. */
+ * re-tag does not get past the list.  allowDerivedImages: IMAGE_LAYERS
+ * (image id -> its rootfs.diff_ids array; NULL when not allowed) also lets
+ * an image whose layers start with all the layers of an image the list
+ * allows (one built FROM it). */
 gboolean eci_allowlist_match(JsonArray *patterns, const char *image_id, const char *image_name,
-                             JsonObject *repositories);
+                             JsonObject *repositories, GHashTable *image_layers);
 
-/* Loads the list from SETTINGS_PATH and the container's record under
- * DOCKER_ROOT, and matches.  Any missing file or field: FALSE. */
+/* Loads the list (and allowDerivedImages) from SETTINGS_PATH, the
+ * container's record and the image store under DOCKER_ROOT, and matches.  Any missing file or field: FALSE. */
 gboolean eci_allowlist_allows(const char *settings_path, const char *docker_root, const char *container_id);
 
 #endif

@@ -119,8 +119,13 @@ char *eci_canon_path(const char *mountinfo, const char *realpath)
                 return NULL;
         {
                 const char *tail = realpath + best_rest;
-                g_autofree char *joined = g_build_filename(best_root, tail, NULL);
-                g_autofree char *clean = g_canonicalize_filename(joined, "/");
+                g_autofree char *joined = NULL;
+                g_autofree char *clean = NULL;
+
+                while (*tail == '/')
+                        tail++; /* "//" would stay: POSIX keeps a leading double slash */
+                joined = g_build_filename(best_root, tail, NULL);
+                clean = g_canonicalize_filename(joined, "/");
 
                 return g_strdup_printf("%s:%s", best_dev, clean);
         }

@@ -217,10 +217,18 @@ static gboolean save_config(const char *path, JsonNode *config, GError **error)
         return g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
+/* json_node_copy shares the objects inside: a dry run needs its own */
+static JsonNode *deep_copy(JsonNode *n)
+{
+        g_autofree char *text = json_to_string(n, FALSE);
+
+        return json_from_string(text, NULL);
+}
+
 static gboolean bind_hits_socket(const EciPolicyContext *ctx, JsonNode *config)
 {
         EciPolicyContext probe = *ctx;
-        g_autoptr(JsonNode) copy = json_node_copy(config);
+        g_autoptr(JsonNode) copy = deep_copy(config);
         g_autoptr(GError) error = NULL;
 
         /* only ask for the allow-list (reads dockerd's files) when a socket
@@ -273,7 +281,7 @@ static int do_create(const Args *a)
                 ctx.engine_socket = ENGINE_SOCKET;
         {
                 /* a dry run first: refusals must not leave mounts behind */
-                g_autoptr(JsonNode) copy = json_node_copy(config);
+                g_autoptr(JsonNode) copy = deep_copy(config);
 
                 if (!eci_policy_apply(copy, &ctx, &error)) {
                         if (!(g_error_matches(error, ECI_POLICY_ERROR, ECI_POLICY_ERROR_REFUSED) &&
@@ -304,6 +312,7 @@ static int do_create(const Args *a)
         ctx.root_path = rootfs;
         if (!eci_policy_apply(config, &ctx, &error) ||
             !eci_rootfs_map_volumes(ROOTFS_DIR, a->id, config, base, ID_SIZE, &error) ||
+            (rootfs != NULL && !eci_rootfs_lock_readonly_binds(rootfs, config, base, &error)) ||
             !save_config(config_path, config, &error)) {
                 report(a, "%s", error->message);
                 eci_rootfs_release(ROOTFS_DIR, a->id);

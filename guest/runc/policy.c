@@ -325,6 +325,19 @@ static gboolean is_bind(JsonObject *m)
                array_has_string(a, "rbind");
 }
 
+/* one of the lxcfs binds add_lxcfs makes (an earlier pass) */
+static gboolean is_lxcfs_bind(const EciPolicyContext *ctx, const char *src, const char *dst)
+{
+        for (const char *const *f = lxcfs_files; ctx->lxcfs_dir != NULL && *f; f++) {
+                g_autofree char *d = g_strdup_printf("/proc/%s", *f);
+                g_autofree char *s = g_build_filename(ctx->lxcfs_dir, "proc", *f, NULL);
+
+                if (strcmp(src, s) == 0 && strcmp(dst, d) == 0)
+                        return TRUE;
+        }
+        return FALSE;
+}
+
 static gboolean check_binds(JsonObject *root, const EciPolicyContext *ctx, GError **error)
 {
         JsonArray *mounts = child_array(root, "mounts", FALSE, error);
@@ -343,6 +356,8 @@ static gboolean check_binds(JsonObject *root, const EciPolicyContext *ctx, GErro
                 dst = string_member(m, "destination");
                 if (src == NULL || dst == NULL)
                         return INVALID(error, "bind mount %u has no source or destination", i);
+                if (is_lxcfs_bind(ctx, src, dst))
+                        continue;
                 f = ctx->binds ? g_hash_table_lookup(ctx->binds, src) : NULL;
                 if (f == NULL || f->realpath == NULL)
                         return REFUSE(error, "bind mount of %s is not allowed: it cannot be resolved in the VM", src);
@@ -570,7 +585,19 @@ static void add_lxcfs(JsonObject *root, const EciPolicyContext *ctx)
                 JsonArray *opts = json_array_new();
                 g_autofree char *dst = g_strdup_printf("/proc/%s", *f);
                 g_autofree char *src = g_build_filename(ctx->lxcfs_dir, "proc", *f, NULL);
+                gboolean have = FALSE;
 
+                for (guint i = 0; i < json_array_get_length(mounts) && !have; i++) {
+                        JsonObject *o = object_at(mounts, i);
+
+                        have = o != NULL && g_strcmp0(string_member(o, "source"), src) == 0 &&
+                               g_strcmp0(string_member(o, "destination"), dst) == 0;
+                }
+                if (have) {
+                        json_object_unref(m);
+                        json_array_unref(opts);
+                        continue;
+                }
                 json_object_set_string_member(m, "destination", dst);
                 json_object_set_string_member(m, "type", "bind");
                 json_object_set_string_member(m, "source", src);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -292,6 +293,175 @@ gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *confi
         ok = map_volumes(config, cdir, ns, error);
         close(ns);
         return ok;
+}
+
+/* ------------------------------------------------- immutable ro binds */
+
+static gboolean has_option(JsonObject *m, const char *opt)
+{
+        JsonNode *n = json_object_get_member(m, "options");
+        JsonArray *a = n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+
+        for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
+                JsonNode *e = json_array_get_element(a, i);
+
+                if (json_node_get_value_type(e) == G_TYPE_STRING && strcmp(json_node_get_string(e), opt) == 0)
+                        return TRUE;
+        }
+        return FALSE;
+}
+
+static const char *mount_string(JsonObject *m, const char *name)
+{
+        return m != NULL ? json_object_get_string_member_with_default(m, name, NULL) : NULL;
+}
+
+static int open_in_root(int root_fd, const char *path, guint64 flags)
+{
+        struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+        while (*path == '/')
+                path++;
+        return (int) syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
+}
+
+/* DEST inside the root (O_PATH), created like runc would (directories, or
+ * an empty file for a file bind) and owned by the container's root;
+ * RESOLVE_IN_ROOT keeps the image's symlinks inside the root. */
+static int open_mountpoint(int root_fd, const char *dest, gboolean is_dir, guint32 base)
+{
+        g_auto(GStrv) parts = g_strsplit(dest, "/", -1);
+        g_autoptr(GString) sofar = g_string_new(NULL);
+        int fd = -1;
+
+        for (guint i = 0; parts[i] != NULL; i++) {
+                gboolean last = TRUE;
+                int parent;
+
+                if (*parts[i] == '\0' || strcmp(parts[i], ".") == 0)
+                        continue;
+                if (strcmp(parts[i], "..") == 0) {
+                        errno = EINVAL;
+                        return -1;
+                }
+                for (guint j = i + 1; parts[j] != NULL && last; j++)
+                        last = *parts[j] == '\0' || strcmp(parts[j], ".") == 0;
+                parent = open_in_root(root_fd, sofar->len ? sofar->str : "/", O_PATH | O_DIRECTORY);
+                if (parent < 0)
+                        return -1;
+                g_string_append_printf(sofar, "/%s", parts[i]);
+                fd = open_in_root(root_fd, sofar->str, O_PATH);
+                if (fd < 0 && errno == ENOENT) {
+                        int r;
+
+                        if (!last || is_dir)
+                                r = mkdirat(parent, parts[i], 0755);
+                        else {
+                                r = openat(parent, parts[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                           0644);
+                                if (r >= 0)
+                                        r = close(r);
+                        }
+                        if (r == 0)
+                                r = fchownat(parent, parts[i], base, base, AT_SYMLINK_NOFOLLOW);
+                        fd = r == 0 ? open_in_root(root_fd, sofar->str, O_PATH) : -1;
+                }
+                close(parent);
+                if (fd < 0)
+                        return -1;
+                if (!last)
+                        close(fd);
+        }
+        return fd;
+}
+
+static gboolean mount_locked_bind(int root_fd, const char *src, const char *dest, gboolean recursive,
+                                  guint64 attrs, guint32 base, GError **error)
+{
+        struct mount_attr attr = { .attr_set = attrs };
+        unsigned int rec = recursive ? AT_RECURSIVE : 0;
+        struct stat st;
+        int tree, target;
+        gboolean ok;
+
+        if (stat(src, &st) < 0)
+                return fail(error, "stat", src);
+        tree = (int) syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+        if (tree < 0)
+                return fail(error, "open_tree", src);
+        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0) {
+                close(tree);
+                return fail(error, "make read-only", src);
+        }
+        target = open_mountpoint(root_fd, dest, S_ISDIR(st.st_mode), base);
+        if (target < 0) {
+                close(tree);
+                return fail(error, "mount point", dest);
+        }
+        ok = syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0;
+        if (!ok)
+                fail(error, "bind at", dest);
+        close(target);
+        close(tree);
+        return ok;
+}
+
+/* another mount of CONFIG (other than I) at DEST or above it: runc mounts
+ * that one over ours, so ours would be hidden */
+static gboolean covered(JsonArray *mounts, guint i, const char *dest)
+{
+        for (guint j = 0; j < json_array_get_length(mounts); j++) {
+                JsonNode *n = json_array_get_element(mounts, j);
+                const char *d = j != i && JSON_NODE_HOLDS_OBJECT(n) ?
+                                        mount_string(json_node_get_object(n), "destination") :
+                                        NULL;
+                gsize len = d ? strlen(d) : 0;
+
+                while (len > 1 && d[len - 1] == '/')
+                        len--;
+                if (d != NULL && strncmp(d, dest, len) == 0 && (dest[len] == '\0' || dest[len] == '/'))
+                        return TRUE;
+        }
+        return FALSE;
+}
+
+gboolean eci_rootfs_lock_readonly_binds(const char *rootfs, JsonNode *config, guint32 base, GError **error)
+{
+        JsonObject *root = JSON_NODE_HOLDS_OBJECT(config) ? json_node_get_object(config) : NULL;
+        JsonNode *mn = root ? json_object_get_member(root, "mounts") : NULL;
+        JsonArray *mounts = mn && JSON_NODE_HOLDS_ARRAY(mn) ? json_node_get_array(mn) : NULL;
+        g_autoptr(JsonArray) left = json_array_new();
+        int root_fd;
+
+        if (mounts == NULL)
+                return TRUE;
+        root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return fail(error, "open", rootfs);
+        for (guint i = 0; i < json_array_get_length(mounts); i++) {
+                JsonNode *n = json_array_get_element(mounts, i);
+                JsonObject *m = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                const char *src = mount_string(m, "source"), *dest = mount_string(m, "destination");
+                gboolean bind = g_strcmp0(mount_string(m, "type"), "bind") == 0 || has_option(m, "bind") ||
+                                has_option(m, "rbind");
+                guint64 attrs = MOUNT_ATTR_RDONLY;
+
+                if (!bind || !has_option(m, "ro") || src == NULL || dest == NULL || dest[0] != '/' ||
+                    covered(mounts, i, dest)) {
+                        json_array_add_element(left, json_node_copy(n));
+                        continue;
+                }
+                attrs |= has_option(m, "nosuid") ? MOUNT_ATTR_NOSUID : 0;
+                attrs |= has_option(m, "nodev") ? MOUNT_ATTR_NODEV : 0;
+                attrs |= has_option(m, "noexec") ? MOUNT_ATTR_NOEXEC : 0;
+                if (!mount_locked_bind(root_fd, src, dest, !has_option(m, "bind"), attrs, base, error)) {
+                        close(root_fd);
+                        return FALSE;
+                }
+        }
+        close(root_fd);
+        json_object_set_array_member(root, "mounts", g_steal_pointer(&left));
+        return TRUE;
 }
 
 void eci_rootfs_release(const char *dir, const char *id)

@@ -17,4 +17,11 @@ void eci_rootfs_release(const char *dir, const char *id);
 gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *config, guint32 base, guint32 size,
                                 GError **error);
 
+/* Read-only binds of CONFIG mounted under ROOTFS here, in the VM's mount
+ * namespace, and taken out of CONFIG: copied into the container's mount
+ * namespace (owned by its user namespace) they are locked, so nothing inside,
+ * CAP_SYS_ADMIN included, can unmount them or make them writable.  Binds that
+ * another mount of CONFIG would cover are left to runc. */
+gboolean eci_rootfs_lock_readonly_binds(const char *rootfs, JsonNode *config, guint32 base, GError **error);
+
 #endif

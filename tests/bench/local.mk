@@ -21,7 +21,7 @@ tests_bench_wire_bench_host_SOURCES = tests/bench/wire-bench-host.c $(WIRE_BENCH
 tests_bench_wire_bench_host_CFLAGS = $(WARN_CFLAGS)
 tests_bench_wire_bench_host_LDFLAGS =
 BENCH_SH = tests/bench/boot.sh tests/bench/proxy.sh tests/bench/throughput.sh tests/bench/measure.sh
-EXTRA_DIST += tests/bench/README.md tests/bench/lib.sh $(BENCH_SH)
+EXTRA_DIST += tests/bench/README.md tests/bench/lib.sh $(BENCH_SH) tests/bench/runc.sh
 
 BENCH_BINS = tests/bench/boot-init$(EXEEXT) tests/bench/ping-bench$(EXEEXT) \
 	tests/bench/wire-bench-guest$(EXEEXT) tests/bench/wire-bench-host$(EXEEXT)

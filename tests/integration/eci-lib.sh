@@ -4,22 +4,52 @@
 # on the image users boot, eci-plain.sh that every one works under the real
 # runc ("plain-runc", present only in the test image images/out-test).
 
-# eciprobe: busybox + the static syscall probe (tests/integration/probes)
+# eciprobe: busybox + the static syscall probe (tests/integration/probes);
+# ecidriver: eciprobe + this host's docker CLI (Debian's, with its libraries),
+# which eci-plain.sh runs inside the VM with the engine socket so requests
+# reach dockerd without the host socket's API filter: only the runtime
+# stands between them and the VM.
 make_probe_image() {
-        local d="$T/probe-img"
+        local d="$T/probe-img" lib
         mkdir -p "$d/usr/bin" || return 1
         tar -xf "$BB_TAR" -C "$d" || return 1
         ${CC:-cc} -static -O2 -o "$d/usr/bin/sysprobe" "$top_srcdir/tests/integration/probes/sysprobe.c" || return 1
-        tar -C "$d" --owner=0 --group=0 -cf "$T/probe.tar" . && docker import "$T/probe.tar" eciprobe >/dev/null
+        tar -C "$d" --owner=0 --group=0 -cf "$T/probe.tar" . && docker import "$T/probe.tar" eciprobe >/dev/null || return 1
+        cp "$DOCKER_BIN" "$d/usr/bin/docker" || return 1
+        for lib in $(ldd "$DOCKER_BIN" | grep -o '/[^ ]*'); do
+                mkdir -p "$d$(dirname "$lib")" && cp -L "$lib" "$d$lib" || return 1
+        done
+        tar -C "$d" --owner=0 --group=0 -cf "$T/driver.tar" . && docker import "$T/driver.tar" ecidriver >/dev/null
+}
+
+# start_driver: the driver container (plain runc, the engine socket) as
+# $DRIVER; run_attempt and indocker then go through it
+start_driver() {
+        docker run -d --name ecidriver --runtime=plain-runc -v /run/docker.sock:/run/docker.sock ecidriver \
+                sleep 3600 >/dev/null && DRIVER=ecidriver
+}
+indocker() {
+        if [ -n "${DRIVER:-}" ]; then docker exec "$DRIVER" docker -H unix:///run/docker.sock "$@"; else docker "$@"; fi
 }
 
 # name | docker run options | shell command (prints ESCAPED on success)
+# Attempts on masked or read-only /proc files first try to unmount the
+# mask (runc makes those mounts inside the container's namespaces), and
+# check the effect, not just that a write returned (a mask is /dev/null).
+# kexec_load itself is refused by the VM's lockdown for everyone, so the
+# kexec attempt unloads (a no-op) through kexec_file_load, which only needs
+# CAP_SYS_BOOT.  A named cgroup v1 hierarchy (release_agent) can only be
+# mounted from the VM's cgroup namespace.
+# The VM's initial namespaces have fixed inode numbers (ipc 4026531839, uts
+# 4026531838, cgroup 4026531835): a container reading one of them shares
+# that namespace with the VM.
 ATTEMPTS=(
-        "pid-host|--pid=host|test -d /proc/1/root/usr/libexec/ecivm && echo ESCAPED"
-        "network-host|--network=host|ip link | grep -q docker0 && echo ESCAPED"
-        "ipc-host|--ipc=host|true && echo ESCAPED"
-        "uts-host|--uts=host|test \"\$(hostname)\" = ecivm && echo ESCAPED"
-        "cgroupns-host|--cgroupns=host|grep -q '^0::/\$' /proc/1/cgroup || grep -q system.slice /proc/self/cgroup && echo ESCAPED"
+        "pid-host|--pid=host|cat /proc/[0-9]*/comm 2>/dev/null | grep -qx dockerd && echo ESCAPED"
+        "network-host|--network=host|grep -q docker0: /proc/net/dev && echo ESCAPED"
+        "ipc-host|--ipc=host|readlink /proc/self/ns/ipc | grep -q 4026531839 && echo ESCAPED"
+        "uts-host|--uts=host|readlink /proc/self/ns/uts | grep -q 4026531838 && test \"\$(hostname)\" = ecivm && echo ESCAPED"
+        "cgroupns-host|--cgroupns=host|readlink /proc/self/ns/cgroup | grep -q 4026531835 && grep -q '^0::/docker/' /proc/self/cgroup && echo ESCAPED"
+        "userns-host|--userns=host|grep -Eq '^ +0 +0 +4294967295' /proc/self/uid_map && echo ESCAPED"
         "sock-direct|-v /run/docker.sock:/s|test -S /s && echo ESCAPED"
         "sock-var-run|-v /var/run/docker.sock:/s|test -S /s && echo ESCAPED"
         "sock-parent-run|-v /run:/r|test -S /r/docker.sock && echo ESCAPED"
@@ -30,35 +60,80 @@ ATTEMPTS=(
         "data-root|-v /var/lib/docker:/d|test -d /d/overlay2 && echo ESCAPED"
         "remount-ro-bind-rw|--privileged -v ecirovol:/m:ro|mount -o remount,rw /m && touch /m/x && echo ESCAPED"
         "umount-ro-bind|--privileged -v ecirovol:/m:ro|umount /m && echo ESCAPED"
-        "mount-cgroup-release-agent|--privileged|mkdir /c && mount -t cgroup -o none,name=x cgroup /c && test -f /c/release_agent && echo ESCAPED"
-        "mount-sysfs-debug|--privileged|mount -t debugfs none /mnt && ls /mnt | grep -q . && echo ESCAPED"
-        "insmod|--privileged|sysprobe finit_module | grep -qv EPERM && echo ESCAPED"
+        "umount-ro-host-bind|--privileged -v /usr/lib:/m:ro|umount -l /m && echo ESCAPED"
+        "remount-ro-bind-rw-via-rebind|--privileged -v ecirovol:/m:ro|mkdir /n && mount --bind /m /n && mount -o remount,bind,rw /n && touch /n/x && echo ESCAPED"
+        "mount-cgroup-release-agent|--privileged --cgroupns=host|mkdir /c && mount -t cgroup -o none,name=x cgroup /c && test -f /c/release_agent && echo ESCAPED"
+        "mount-debugfs|--privileged|mkdir /d && mount -t debugfs none /d && ls /d | grep -q . && echo ESCAPED"
+        "insmod|--privileged|sysprobe finit_module | grep -v EPERM | grep -q '^finit_module ' && echo ESCAPED"
         "bpf|--privileged|sysprobe bpf | grep -q ' ok' && echo ESCAPED"
-        "kexec|--privileged|sysprobe kexec_load | grep -qv EPERM && echo ESCAPED"
+        "kexec|--privileged|sysprobe kexec_file_load | grep -q '^kexec_file_load ok' && echo ESCAPED"
         "keyctl-vm-keyring|--cap-add ALL --security-opt seccomp=unconfined|sysprobe keyctl | grep -q ' ok' && echo ESCAPED"
         "read-vda|--privileged|head -c 512 /dev/vda | wc -c | grep -q 512 && echo ESCAPED"
+        "device-vda|--device /dev/vda:/vda|head -c 512 /vda | wc -c | grep -q 512 && echo ESCAPED"
+        "dev-bind-vda-cgroup-rule|--device-cgroup-rule='b *:* rwm' -v /dev/vda:/vda|head -c 512 /vda | wc -c | grep -q 512 && echo ESCAPED"
         "vport|--privileged|ls /dev/vport* && echo ESCAPED"
-        "kcore|--privileged|head -c 16 /proc/kcore | wc -c | grep -q 16 && echo ESCAPED"
-        "sysrq-trigger|--privileged|echo 0 >/proc/sysrq-trigger && echo ESCAPED"
-        "sysctl-vm|--privileged|echo 61 >/proc/sys/vm/swappiness && echo ESCAPED"
-        "sysctl-kernel|--privileged|echo 0 >/proc/sys/kernel/kptr_restrict && echo ESCAPED"
+        "kcore|--privileged|umount /proc/kcore 2>/dev/null; head -c 16 /proc/kcore | wc -c | grep -q 16 && echo ESCAPED"
+        "sysrq-trigger|--privileged|umount /proc/sysrq-trigger 2>/dev/null; v=\$(awk '{print \$1 == 5 ? 6 : 5}' /proc/sys/kernel/printk); echo \$v >/proc/sysrq-trigger; awk '{print \$1}' /proc/sys/kernel/printk | grep -qx \$v && echo ESCAPED"
+        "sysctl-vm|--privileged|umount /proc/sys 2>/dev/null; v=\$((\$(cat /proc/sys/vm/swappiness) == 61 ? 62 : 61)); echo \$v >/proc/sys/vm/swappiness; grep -qx \$v /proc/sys/vm/swappiness && echo ESCAPED"
+        "sysctl-kernel|--privileged|umount /proc/sys 2>/dev/null; v=\$((1 - \$(cat /proc/sys/kernel/kptr_restrict) % 2)); echo \$v >/proc/sys/kernel/kptr_restrict; grep -qx \$v /proc/sys/kernel/kptr_restrict && echo ESCAPED"
         "nsenter-pid1|--pid=host --privileged|nsenter -t 1 -m -u -n -i true && echo ESCAPED"
         "nsenter-via-proc-bind|--privileged -v /proc:/hp|nsenter --mount=/hp/1/ns/mnt true && echo ESCAPED"
-        "dev-bind-vda|-v /dev/vda:/vda|head -c 512 /vda | wc -c | grep -q 512 && echo ESCAPED"
 )
 
-# the volumes some attempts use
+# the volumes some attempts use (the host socket's API filter refuses the
+# first one: its refusal is then the output)
 make_attempt_volumes() {
-        docker volume create --driver local -o type=none -o o=bind -o device=/run ecirunvol >/dev/null &&
-                docker volume create ecirovol >/dev/null
+        indocker volume create ecirovol >/dev/null &&
+                indocker volume create --driver local -o type=none -o o=bind -o device=/run ecirunvol 2>&1 >/dev/null
 }
 
 # run_attempt RUNTIME ENTRY: sets $out and $rc
 run_attempt() {
-        local rt=$1 entry=$2 opts cmd
-        opts=$(cut -d'|' -f2 <<<"$entry")
+        local rt=$1 entry=$2 cmd
+        local -a opts
+        # options are shell words (quotes allowed), from this file only
+        eval "opts=($(cut -d'|' -f2 <<<"$entry"))"
         cmd=$(cut -d'|' -f3- <<<"$entry")
-        # shellcheck disable=SC2086  # options are words on purpose
-        out=$(docker run --rm ${rt:+--runtime=$rt} $opts eciprobe sh -c "$cmd" 2>&1)
+        # RAN: the container started (a confined attempt is not a failed start)
+        out=$(indocker run --rm ${rt:+--runtime=$rt} "${opts[@]}" eciprobe sh -c "echo RAN; $cmd" 2>&1)
         rc=$?
+}
+
+# proc_views RUNTIME: what a container limited to 64 MiB and CPU 0 sees in
+# the /proc files lxcfs emulates, as "key value" lines; eci-runc.sh expects
+# the container's own figures, eci-plain.sh shows the VM's are different.
+proc_views() {
+        local rt=$1
+        # shellcheck disable=SC2016  # expanded in the container
+        indocker run --rm ${rt:+--runtime=$rt} --memory 64m --cpuset-cpus 0 eciprobe sh -c '
+                echo memtotal_kb $(awk "/^MemTotal:/{print \$2}" /proc/meminfo)
+                echo cpuinfo_cpus $(grep -c ^processor /proc/cpuinfo)
+                echo stat_cpus $(grep -c "^cpu[0-9]" /proc/stat)
+                echo uptime_s $(cut -d. -f1 /proc/uptime)
+                echo loadavg_tasks $(cut -d" " -f4 /proc/loadavg | cut -d/ -f2)
+                echo diskstats_vda_reads $(awk "\$3 == \"vda\" {r = \$4} END {print r + 0}" /proc/diskstats)
+                echo swaps_lines $(wc -l </proc/swaps)
+                for f in uptime meminfo cpuinfo stat loadavg swaps diskstats; do
+                        grep -q " /proc/$f .* - fuse.lxcfs " /proc/self/mountinfo && echo lxcfs_$f
+                done' 2>&1
+}
+
+# view KEY: a value of the last proc_views output ($views)
+view() { awk -v k="$1" '$1 == k { print $2 }' <<<"$views"; }
+
+# judge_confined NAME: one TAP line for an attempt under ecivm-runc ($out):
+# refused with a message naming the rule, or started and confined
+judge_confined() {
+        local name=$1 via=$2
+        if grep -q ESCAPED <<<"$out"; then
+                not_ok "escape $name: NOT confined$via"
+                diag "$out"
+        elif [[ $out != *RAN* && $out == *"ecivm: "*"not allowed"* ]]; then
+                ok "escape $name: refused$via ($(grep -o 'ecivm: [^:]*: [^:(]*' <<<"$out" | head -1))"
+        elif [[ $out == *RAN* ]]; then
+                ok "escape $name: confined$via"
+        else
+                not_ok "escape $name: neither refused with a reason nor started$via"
+                diag "$out"
+        fi
 }

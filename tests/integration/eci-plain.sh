@@ -2,7 +2,10 @@
 # The other half of the escape battery: on the test image (images/out-test,
 # never the image users boot), every attempt of eci-lib.sh works under the
 # real runc (runtime "plain-runc"), so no check of eci-runc.sh passes
-# vacuously.
+# vacuously.  The attempts are made from inside the VM (a container holding
+# the engine socket), so the host socket's API filter does not see them,
+# and each is also made under ecivm-runc there: the runtime alone refuses
+# or confines it.
 . "$(dirname "$0")/lib.sh"
 export ECIVM_IMAGE_DIR="$top_builddir/images/out-test"
 BB_TAR="$ECIVM_IMAGE_DIR/bb.tar"
@@ -10,15 +13,56 @@ BB_TAR="$ECIVM_IMAGE_DIR/bb.tar"
 require_image
 vm_lock
 
+# the driver image may hold the engine socket (the host socket's filter)
+mkdir -p "$T/state" && chmod 700 "$T/state"
+export ECIVM_ADMIN_SETTINGS="$T/admin-settings.json"
+cat >"$ECIVM_ADMIN_SETTINGS" <<'JSON'
+{"configurationFileVersion": 2,
+ "enhancedContainerIsolation": {"locked": true, "value": true,
+   "dockerSocketMount": {"imageList": {"images": ["ecidriver:*"], "allowDerivedImages": false}}}}
+JSON
+
 up_out=$("$ECIVM" up --accel=tcg 2>&1) || { echo "$up_out" | sed 's/^/# /'; bail "ecivm up failed"; }
 ok "ecivm up (test image)"
 docker import "$BB_TAR" bb >/dev/null || bail "docker import failed"
 make_probe_image || bail "probe image"
-make_attempt_volumes || bail "volumes"
+start_driver || bail "driver container"
+vol=$(make_attempt_volumes) || bail "volumes: $vol"
 for e in "${ATTEMPTS[@]}"; do
         name=${e%%|*}
         run_attempt plain-runc "$e"
         if grep -q ESCAPED <<<"$out"; then ok "escape $name works under plain runc"
         else not_ok "escape $name does not work under plain runc (the ECI check would be vacuous)"; diag "$out"; fi
+        # the same request from inside the VM, past the host socket's
+        # filter: ecivm-runc alone must refuse or confine it
+        run_attempt "" "$e"
+        judge_confined "$name" " by ecivm-runc alone"
+        if [[ $out != *RAN* && $out == *ecivm:* && $out != *"OCI runtime create failed"* ]]; then
+                not_ok "escape $name: the refusal did not come from the runtime"; diag "$out"
+        fi
 done
+
+# builds from inside the VM (no host socket filter): ecivm-runc refuses a
+# build step in the VM's network namespace, classic builder and BuildKit
+for bk in 0 1; do
+        out=$(docker exec "$DRIVER" sh -c "mkdir -p /ctx && printf 'FROM bb\nRUN true\n' >/ctx/Dockerfile &&
+                DOCKER_BUILDKIT=$bk docker -H unix:///run/docker.sock build --network=host /ctx" 2>&1)
+        [[ $out == *"ecivm: --network=host is not allowed"* ]] &&
+                ok "DOCKER_BUILDKIT=$bk build --network=host from inside the VM: refused by ecivm-runc" ||
+                { not_ok "DOCKER_BUILDKIT=$bk build --network=host from inside the VM"; diag "$(tail -5 <<<"$out")"; }
+done
+
+# the VM's own /proc, against which eci-runc.sh's emulated views are checked
+views=$(proc_views plain-runc)
+diag "$(tr '\n' ' ' <<<"$views")"
+[ "$(view memtotal_kb)" != 65536 ] && [ -n "$(view memtotal_kb)" ] && ok "VM meminfo is not the limit's" ||
+        not_ok "VM MemTotal $(view memtotal_kb)"
+[ "$(view cpuinfo_cpus)" -ge 2 ] 2>/dev/null && ok "VM cpuinfo: $(view cpuinfo_cpus) CPUs" || not_ok "VM cpuinfo"
+[ "$(view stat_cpus)" -ge 2 ] 2>/dev/null && ok "VM stat: $(view stat_cpus) CPUs" || not_ok "VM stat"
+[ "$(view uptime_s)" -ge 10 ] 2>/dev/null && ok "VM uptime $(view uptime_s) s" || not_ok "VM uptime $(view uptime_s)"
+[ "$(view loadavg_tasks)" -ge 10 ] 2>/dev/null && ok "VM loadavg tasks $(view loadavg_tasks)" || not_ok "VM loadavg"
+[ "$(view diskstats_vda_reads)" -ge 100 ] 2>/dev/null && ok "VM diskstats: $(view diskstats_vda_reads) reads of vda" ||
+        not_ok "VM diskstats vda reads $(view diskstats_vda_reads)"
+! grep -q lxcfs_ <<<"$views" && ok "plain runc binds no lxcfs files" || not_ok "plain runc has lxcfs files"
+docker rm -f "$DRIVER" >/dev/null # its sleep ignores SIGTERM: dockerd's shutdown would wait for it
 finish

@@ -37,6 +37,16 @@ static long try_kexec(void)
         return syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL);
 }
 
+#ifndef KEXEC_FILE_UNLOAD
+#define KEXEC_FILE_UNLOAD 0x00000001
+#endif
+static long try_kexec_file(void)
+{
+        /* unload whatever kernel is loaded: needs CAP_SYS_BOOT in the VM, and
+         * unlike kexec_load not refused by the VM's lockdown */
+        return syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, (unsigned long) KEXEC_FILE_UNLOAD);
+}
+
 static long try_keyctl(void)
 {
         /* the VM's user keyring, not a new session one */
@@ -61,6 +71,7 @@ int main(int argc, char **argv)
                 long (*fn)(void);
         } probes[] = {
                 { "bpf", try_bpf },     { "finit_module", try_finit_module },        { "kexec_load", try_kexec },
+                { "kexec_file_load", try_kexec_file },
                 { "keyctl", try_keyctl }, { "open_by_handle_at", try_open_by_handle },
         };
 
