@@ -57,6 +57,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# admin_settings < JSON: this test's admin settings file (ecivmd and ecivm
+# read ECIVM_ADMIN_SETTINGS), in a state dir with the modes ecivmd demands
+admin_settings() {
+        mkdir -p "$T/state" && chmod 700 "$T/state"
+        export ECIVM_ADMIN_SETTINGS="$T/admin-settings.json"
+        cat >"$ECIVM_ADMIN_SETTINGS"
+}
+
 require_image() {
         [ -f "$ECIVM_IMAGE_DIR/manifest.json" ] || bail "no guest image in $ECIVM_IMAGE_DIR: run make images"
         [ -x "$DOCKER_BIN" ] || bail "$DOCKER_BIN missing: install Debian's docker.io"

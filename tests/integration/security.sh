@@ -15,9 +15,7 @@
 require_image
 vm_lock
 
-mkdir -p "$T/state" && chmod 700 "$T/state"
-export ECIVM_ADMIN_SETTINGS="$T/admin-settings.json"
-cat >"$ECIVM_ADMIN_SETTINGS" <<'JSON'
+admin_settings <<'JSON'
 {"configurationFileVersion": 2,
  "enhancedContainerIsolation": {"locked": true, "value": true},
  "linuxVM": {"dockerDaemonOptions": {"locked": true, "value": "{\"labels\":[\"org.ecivm.test=admin-options\"]}"}}}
@@ -60,7 +58,7 @@ docker ps -a --format '{{.Labels}}' | grep -q org.ecivm.probe && not_ok "probe c
 export ECIVM_IMAGE_DIR="$top_builddir/images/out-test"
 BB_TAR="$ECIVM_IMAGE_DIR/bb.tar"
 [ -f "$ECIVM_IMAGE_DIR/manifest.json" ] || bail "no test image: run make images-test"
-cat >"$ECIVM_ADMIN_SETTINGS" <<'JSON'
+admin_settings <<'JSON'
 {"configurationFileVersion": 2,
  "enhancedContainerIsolation": {"locked": false, "value": true,
    "dockerSocketMount": {"imageList": {"images": ["*"], "allowDerivedImages": false},
@@ -96,7 +94,7 @@ grep -q "^HTTP/1.[01] 403" <<<"$out" && ok "blockDockerLoad refuses docker load 
 docker images >/dev/null 2>&1 && ok "the host's own CLI is not subject to commandList (docker images works)" ||
         not_ok "docker images from the host"
 out=$(docker run --rm -v /run:/r eciengine ls /r 2>&1)
-grep -q "allow-listed images may bind /run/docker.sock itself only" <<<"$out" &&
+grep -q "bind mount of /run is not allowed: it would expose the Docker Engine socket" <<<"$out" &&
         ok "an allow-listed image still cannot bind /run (unfiltered sockets): refused" || not_ok "bind /run: $out"
 "$ECIVM" security-report >"$T/report2.txt" 2>/dev/null
 rc=$?
@@ -115,6 +113,27 @@ grep -A3 "^Kernel modules" "$T/report3.txt" | sed 's/^/# /'
 [ "$(row "$T/report3.txt" "Kernel modules and kexec closed")" = No ] &&
         grep -q "kptr_restrict is 0" "$T/report3.txt" && ok "row turns No live: kptr_restrict undone" ||
         not_ok "hardening row after kptr_restrict=0"
-[ "$(row "$T/report3.txt" "Strongly secure containers")" = Yes ] && ok "unbroken rows stay Yes" ||
-        not_ok "containers row changed"
+[ "$(row "$T/report3.txt" "Linux VM has a dedicated kernel")" = Yes ] && ok "unbroken rows stay Yes" ||
+        not_ok "dedicated kernel row changed"
+# the test image registers plain-runc beside ecivm-runc: the attestation and the report name it
+grep -A4 "^Strongly secure containers" "$T/report2.txt" | grep -q "NO: dockerd's only runtime" &&
+        ok "row turns No: a second runtime (plain-runc) is registered in the test image" ||
+        not_ok "containers row on the test image"
+# the lockdown holds even for an attacker in the VM's own namespaces (the
+# test image's plain-runc, --pid=host): there is no shell or login to start
+out=$(docker run --rm --runtime=plain-runc --privileged --pid=host bb nsenter -t 1 -m -- \
+        ls /bin/sh /bin/bash /sbin/getty /sbin/agetty /bin/login /usr/sbin/sshd /bin/su /usr/bin/sudo 2>&1)
+if ! grep -qv "No such file" <<<"$out"; then ok "in the VM's mount namespace: no shell, getty, login, sshd, su or sudo"
+else not_ok "login paths in the VM: $(grep -v 'No such file' <<<"$out" | head -3)"; fi
+refused() { # refused DESCRIPTION EXPECTED-TEXT COMMAND...
+        local d=$1 want=$2
+        shift 2
+        if "$@" >"$T/out" 2>&1; then not_ok "$d (accepted)"
+        elif grep -qF -- "$want" "$T/out"; then ok "$d"
+        else not_ok "$d: $(head -2 "$T/out")"; fi
+}
+# the kernel command line is ecivm's alone: no setting reaches it
+refused "no setting can change the kernel command line (init=)" 'unknown setting "kernelCommandLine"' \
+        "$ECIVM" settings set kernelCommandLine "init=/bin/sh"
+refused "no setting can change the root" 'unknown setting "linuxVM.root"' "$ECIVM" settings set linuxVM.root /dev/vdb
 finish

@@ -7,9 +7,7 @@
 require_image
 vm_lock
 
-mkdir -p "$T/state" && chmod 700 "$T/state"
-export ECIVM_ADMIN_SETTINGS="$T/admin-settings.json"
-cat >"$ECIVM_ADMIN_SETTINGS" <<'JSON'
+admin_settings <<'JSON'
 {"configurationFileVersion": 2,
  "enhancedContainerIsolation": {"locked": true, "value": true,
    "dockerSocketMount": {"imageList": {"images": ["docker.io/testcontainers/ryuk:*"], "allowDerivedImages": false}}},
