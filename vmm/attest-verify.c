@@ -451,13 +451,19 @@ static gboolean check_guest_identity(Run *run)
         return PASS("guest-kernel", "%s", v);
 }
 
+/* Evidence MEMBER must read WANT exactly. */
+static gboolean expect_evidence(Run *run, const char *check, const char *member, const char *want, const char *what)
+{
+        const char *v = str_member(run->ev, member);
+
+        if (strcmp(v, want) != 0)
+                return FAIL(check, "%s \"%s\", expected \"%s\"", what, v, want);
+        return PASS(check, "%s %s", what, v);
+}
+
 static gboolean check_guest_verity(Run *run)
 {
-        const char *v = str_member(run->ev, "verity");
-
-        if (strcmp(v, "V") != 0)
-                return FAIL("guest-verity", "dm-verity status \"%s\", expected \"V\"", v);
-        return PASS("guest-verity", "root verified by dm-verity (V)");
+        return expect_evidence(run, "guest-verity", "verity", "V", "dm-verity status");
 }
 
 static gboolean check_guest_lockdown(Run *run)
@@ -472,11 +478,7 @@ static gboolean check_guest_lockdown(Run *run)
 
 static gboolean check_guest_tainted(Run *run)
 {
-        const char *v = str_member(run->ev, "tainted");
-
-        if (strcmp(v, "0") != 0)
-                return FAIL("guest-tainted", "kernel tainted: %s", v);
-        return PASS("guest-tainted", "0");
+        return expect_evidence(run, "guest-tainted", "tainted", "0", "kernel taint flags");
 }
 
 /* Once the guest is known to be the measured one, each property is checked
