@@ -1,4 +1,4 @@
-/* The libvirt backend: ecivmd defines and starts the measured VM as a
+/* The libvirt backend (built as the module ecivm-libvirt.so, libvirt-module.h): ecivmd defines and starts the measured VM as a
  * libvirt domain (domain-xml.h) through the libvirt C API instead of
  * spawning QEMU, and gets the same two channel fds it would get from its
  * socketpairs.

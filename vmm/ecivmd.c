@@ -12,6 +12,7 @@
 
 #include "api-server.h"
 #include "backend-libvirt.h"
+#include "libvirt-module.h"
 #include "error.h"
 #include "host-perms.h"
 #include "vm.h"
@@ -135,8 +136,11 @@ static gboolean apply_options(const Options *o, EcivmVmConfig *c, GError **error
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "--backend: expected qemu or libvirt");
                 return FALSE;
         }
-        if (g_strcmp0(o->backend, "libvirt") == 0)
+        if (g_strcmp0(o->backend, "libvirt") == 0) {
+                if (!ecivm_libvirt_module_load(error))
+                        return FALSE;
                 c->libvirt_uri = g_strdup(o->libvirt_uri ? o->libvirt_uri : ECIVM_LIBVIRT_DEFAULT_URI);
+        }
 #undef SET_STR
         if (o->admin_settings)
                 ecivm_vm_settings_set_admin_path(o->admin_settings);

@@ -51,12 +51,22 @@ vmm_ecivm_LDADD = $(ECIVM_HOST_LIBS)
 vmm_libecivm_core_a_SOURCES += vmm/domain-xml.c vmm/domain-xml.h
 # ecivm export-libvirt measures the images the way ecivmd does.
 vmm_ecivm_SOURCES += vmm/cli-export-libvirt.c vmm/domain-spec.c vmm/domain-spec.h vmm/measure.c vmm/measure.h
-# ecivmd --backend=libvirt: the libvirt C API on ecivmd's GLib main loop.
-vmm_ecivmd_SOURCES += vmm/vm-libvirt.c vmm/backend-libvirt.c vmm/backend-libvirt.h \
-	vmm/libvirt-channel.c vmm/libvirt-channel.h vmm/libvirt-event.c vmm/libvirt-event.h \
+# ecivmd --backend=libvirt: the libvirt C API on ecivmd's GLib main loop, in
+# a module ecivmd loads only for that backend (libvirt-module.h), so the
+# QEMU backend's daemon does not map libvirt's dependency closure.
+vmm_ecivmd_SOURCES += vmm/vm-libvirt.c vmm/libvirt-module.c vmm/libvirt-module.h vmm/backend-libvirt.h \
 	vmm/domain-spec.c vmm/domain-spec.h
-vmm_ecivmd_CFLAGS += $(LIBVIRT_CFLAGS)
-vmm_ecivmd_LDADD += $(LIBVIRT_LIBS)
+vmm_ecivmd_CFLAGS += $(GMODULE_CFLAGS)
+vmm_ecivmd_LDADD += $(GMODULE_LIBS)
+ecivmmoddir = $(pkglibdir)
+ecivmmod_PROGRAMS = vmm/ecivm-libvirt.so
+vmm_ecivm_libvirt_so_SOURCES = vmm/backend-libvirt.c vmm/backend-libvirt.h vmm/libvirt-module.h \
+	vmm/libvirt-channel.c vmm/libvirt-channel.h vmm/libvirt-event.c vmm/libvirt-event.h \
+	vmm/domain-xml.c vmm/domain-xml.h vmm/error.c vmm/error.h
+vmm_ecivm_libvirt_so_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(LIBVIRT_CFLAGS) \
+	-fPIC -fvisibility=hidden
+vmm_ecivm_libvirt_so_LDFLAGS = $(AM_LDFLAGS) -shared
+vmm_ecivm_libvirt_so_LDADD = $(GLIB_LIBS) $(LIBVIRT_LIBS)
 # --- end libvirt ---
 
 # --- attestation (issue 5) ---
