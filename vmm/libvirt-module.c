@@ -4,19 +4,7 @@
 
 #include "error.h"
 #include "libvirt-module.h"
-
-/* Beside the binary first: whoever can write there can replace ecivmd
- * itself, so it is trusted as much as the binary is. */
-static char *module_path(void)
-{
-        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-        g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
-        g_autofree char *beside = dir ? g_build_filename(dir, ECIVM_LIBVIRT_MODULE_FILE, NULL) : NULL;
-
-        if (beside && g_file_test(beside, G_FILE_TEST_IS_REGULAR))
-                return g_steal_pointer(&beside);
-        return g_build_filename(ECIVM_PKGLIBDIR, ECIVM_LIBVIRT_MODULE_FILE, NULL);
-}
+#include "self-path.h"
 
 const EcivmLibvirtModule *ecivm_libvirt_module_load(GError **error)
 {
@@ -27,7 +15,7 @@ const EcivmLibvirtModule *ecivm_libvirt_module_load(GError **error)
 
         if (table)
                 return table;
-        path = module_path();
+        path = ecivm_path_beside_self(ECIVM_LIBVIRT_MODULE_FILE, ECIVM_PKGLIBDIR);
         m = g_module_open(path, G_MODULE_BIND_LOCAL);
         if (m == NULL) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "libvirt backend: %s", g_module_error());

@@ -35,7 +35,14 @@ vmm_ecivmd_SOURCES = vmm/ecivmd.c \
 	vmm/docker-socket.c vmm/docker-socket.h vmm/api-server.c vmm/api-server.h \
 	vmm/docker-proxy.c vmm/docker-proxy.h vmm/vm-settings.c vmm/vm-settings.h vmm/host-perms.c vmm/host-perms.h
 vmm_ecivmd_CFLAGS = $(ECIVM_HOST_CFLAGS)
-vmm_ecivmd_LDADD = $(ECIVM_HOST_LIBS)
+# No libcrypto in the daemon: its digests and signatures run in ecivm-crypto
+# (crypto-helper.h).
+vmm_ecivmd_SOURCES += vmm/crypto-helper.c vmm/crypto-helper.h vmm/self-path.c vmm/self-path.h
+vmm_ecivmd_LDADD = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS)
+pkglibexec_PROGRAMS += vmm/ecivm-crypto
+vmm_ecivm_crypto_SOURCES = vmm/ecivm-crypto.c vmm/crypto-helper.h
+vmm_ecivm_crypto_CFLAGS = $(ECIVM_HOST_CFLAGS)
+vmm_ecivm_crypto_LDADD = $(ECIVM_HOST_LIBS)
 
 bin_PROGRAMS += vmm/ecivm
 vmm_ecivm_SOURCES = vmm/ecivm.c vmm/cli.h vmm/cli-client.c vmm/cli-up.c vmm/cli-down.c vmm/cli-status.c \
