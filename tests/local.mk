@@ -9,6 +9,7 @@ INTEGRATION_TESTS = \
 	tests/integration/attest.sh \
 	tests/integration/vm-docker.sh \
 	tests/integration/service.sh \
+	tests/integration/dockerd-restart.sh \
 	tests/integration/disk-full.sh \
 	tests/integration/settings.sh \
 	tests/integration/libvirt.sh
@@ -21,7 +22,9 @@ TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
 # The VM tests need the guest image and the binaries it is built from.
-$(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd
+$(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd vmm/ecivm-crypto vmm/ecivm-libvirt.so
+# dockerd-restart.sh kills dockerd from a plain-runc container: the test image.
+tests/integration/dockerd-restart.log: images/out-test/manifest.json
 
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(filter-out $(INTEGRATION_TESTS),$(TESTS))"
