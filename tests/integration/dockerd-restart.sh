@@ -7,8 +7,8 @@
 # off, and ecivmd ends in failed with the guest's reason, without a retry
 # (vm-launch.c: a guest-reported failure is final).
 # Nothing on the users' image can kill dockerd from outside, so this runs
-# on the test image (images/out-test) whose runtime "plain-runc" lets a
-# privileged container with the host's PID namespace do it.
+# on the test image (images/out-test) with ECI off, whose runtime
+# "plain-runc" lets a privileged container in the guest's PID namespace do it.
 . "$(dirname "$0")/lib.sh"
 export ECIVM_IMAGE_DIR="$top_builddir/images/out-test"
 BB_TAR="$ECIVM_IMAGE_DIR/bb.tar"
@@ -29,8 +29,14 @@ wait_state() { # STATE SECONDS
 # a privileged container in the guest's PID namespace under the real runc
 killer() { docker run -d --runtime=plain-runc --pid=host --privileged "$@"; }
 
+# ECI off: the host's API filter would refuse --pid=host and --privileged.
+export ECIVM_ADMIN_SETTINGS="$T/admin-settings.json"
+cat >"$ECIVM_ADMIN_SETTINGS" <<'JSON'
+{"configurationFileVersion": 2, "enhancedContainerIsolation": {"locked": true, "value": false}}
+JSON
 "$ECIVMD" --run-dir="$ECIVM_RUN_DIR" --state-dir="$ECIVM_STATE_DIR" --image-dir="$ECIVM_IMAGE_DIR" \
-        --trusted-key="$ECIVM_TRUSTED_KEY" --accel=tcg >"$T/ecivmd.log" 2>&1 &
+        --trusted-key="$ECIVM_TRUSTED_KEY" --admin-settings="$ECIVM_ADMIN_SETTINGS" --accel=tcg \
+        >"$T/ecivmd.log" 2>&1 &
 DAEMON=$!
 for _ in $(seq 100); do [ -S "$ECIVM_RUN_DIR/ecivmd.sock" ] && break; sleep 0.1; done
 "$ECIVM" events >"$T/events" 2>&1 &
