@@ -70,7 +70,8 @@ static char *run(int argc, char **argv, GError **error)
                         return NULL;
                 return key_id;
         }
-        g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "usage: ecivm-crypto sha256|verify|sign|key-id|public-pem|keygen ...");
+        g_set_error_literal(error, ECIVM_ERROR, ECIVM_ERROR_INVALID,
+                            "usage: ecivm-crypto sha256|verify|sign|key-id|public-pem|keygen ...");
         return NULL;
 }
 

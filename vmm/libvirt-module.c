@@ -24,8 +24,9 @@ const EcivmLibvirtModule *ecivm_libvirt_module_load(GError **error)
         if (!g_module_symbol(m, ECIVM_LIBVIRT_MODULE_SYMBOL, &sym) || sym == NULL ||
             ((const EcivmLibvirtModule *)sym)->abi != ECIVM_LIBVIRT_MODULE_ABI ||
             ((const EcivmLibvirtModule *)sym)->params_size != sizeof(EcivmDomainParams)) {
-                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "libvirt backend: %s: not an ecivm %s module of this build",
-                            path, ECIVM_LIBVIRT_MODULE_FILE);
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO,
+                            "libvirt backend: %s: not an ecivm %s module of this build", path,
+                            ECIVM_LIBVIRT_MODULE_FILE);
                 g_module_close(m);
                 return NULL;
         }
