@@ -9,6 +9,7 @@ INTEGRATION_TESTS = \
 	tests/integration/attest.sh \
 	tests/integration/vm-docker.sh \
 	tests/integration/service.sh \
+	tests/integration/dockerd-restart.sh \
 	tests/integration/disk-full.sh \
 	tests/integration/settings.sh \
 	tests/integration/security.sh \
@@ -26,9 +27,11 @@ TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
 # The VM tests need the guest image and the binaries it is built from.
-$(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd
-# the other half of the ECI battery runs on the test image (plain-runc)
-tests/integration/eci-plain.log tests/integration/security.log: images/out-test/manifest.json
+$(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd vmm/ecivm-crypto vmm/ecivm-libvirt.so
+# the other half of the ECI battery, the report's broken rows and dockerd
+# killed from a plain-runc container run on the test image
+tests/integration/eci-plain.log tests/integration/security.log tests/integration/dockerd-restart.log: \
+	images/out-test/manifest.json
 
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(filter-out $(INTEGRATION_TESTS),$(TESTS))"

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <gmodule.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -9,6 +10,7 @@
 #include "error.h"
 #include "libvirt-channel.h"
 #include "libvirt-event.h"
+#include "libvirt-module.h"
 #include "wire.h"
 
 #define CHANNEL_OPEN_TIMEOUT_US (10 * G_USEC_PER_SEC)
@@ -219,3 +221,12 @@ void ecivm_libvirt_free(EcivmLibvirtVm *lv)
         g_free(lv->stop_reason);
         g_free(lv);
 }
+
+G_MODULE_EXPORT const EcivmLibvirtModule ecivm_libvirt_module = {
+        .abi = ECIVM_LIBVIRT_MODULE_ABI,
+        .params_size = sizeof(EcivmDomainParams),
+        .start = ecivm_libvirt_start,
+        .destroy = ecivm_libvirt_destroy,
+        .describe = ecivm_libvirt_describe,
+        .free = ecivm_libvirt_free,
+};

@@ -1,7 +1,7 @@
-/* The libvirt backend: ecivmd defines and starts the measured VM as a
- * libvirt domain (domain-xml.h) through the libvirt C API instead of
- * spawning QEMU, and gets the same two channel fds it would get from its
- * socketpairs.
+/* The libvirt backend (the module ecivm-libvirt.so, libvirt-module.h):
+ * ecivmd defines and starts the measured VM as a libvirt domain
+ * (domain-xml.h) through the libvirt C API instead of spawning QEMU, and
+ * gets the same two channel fds it would get from its socketpairs.
  *
  * The caller measures first and passes the measured plan as domain params
  * (domain-spec.h).  Start = define (persistent, stable UUID: redefining

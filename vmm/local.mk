@@ -36,7 +36,14 @@ vmm_ecivmd_SOURCES = vmm/ecivmd.c \
 	vmm/docker-socket.c vmm/docker-socket.h vmm/api-server.c vmm/api-server.h \
 	vmm/docker-proxy.c vmm/docker-proxy.h vmm/vm-settings.c vmm/vm-settings.h vmm/host-perms.c vmm/host-perms.h
 vmm_ecivmd_CFLAGS = $(ECIVM_HOST_CFLAGS)
-vmm_ecivmd_LDADD = $(ECIVM_HOST_LIBS)
+# No libcrypto in the daemon: its digests and signatures run in ecivm-crypto
+# (crypto-helper.h).
+vmm_ecivmd_SOURCES += vmm/crypto-helper.c vmm/crypto-helper.h vmm/self-path.c vmm/self-path.h
+vmm_ecivmd_LDADD = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS)
+pkglibexec_PROGRAMS += vmm/ecivm-crypto
+vmm_ecivm_crypto_SOURCES = vmm/ecivm-crypto.c vmm/crypto-helper.h
+vmm_ecivm_crypto_CFLAGS = $(ECIVM_HOST_CFLAGS)
+vmm_ecivm_crypto_LDADD = $(ECIVM_HOST_LIBS)
 
 bin_PROGRAMS += vmm/ecivm
 vmm_ecivm_SOURCES = vmm/ecivm.c vmm/cli.h vmm/cli-client.c vmm/cli-up.c vmm/cli-down.c vmm/cli-status.c \
@@ -53,12 +60,22 @@ vmm_ecivm_LDADD = $(ECIVM_HOST_LIBS)
 vmm_libecivm_core_a_SOURCES += vmm/domain-xml.c vmm/domain-xml.h
 # ecivm export-libvirt measures the images the way ecivmd does.
 vmm_ecivm_SOURCES += vmm/cli-export-libvirt.c vmm/domain-spec.c vmm/domain-spec.h vmm/measure.c vmm/measure.h
-# ecivmd --backend=libvirt: the libvirt C API on ecivmd's GLib main loop.
-vmm_ecivmd_SOURCES += vmm/vm-libvirt.c vmm/backend-libvirt.c vmm/backend-libvirt.h \
-	vmm/libvirt-channel.c vmm/libvirt-channel.h vmm/libvirt-event.c vmm/libvirt-event.h \
+# ecivmd --backend=libvirt: the libvirt C API on ecivmd's GLib main loop, in
+# a module ecivmd loads only for that backend (libvirt-module.h), so the
+# QEMU backend's daemon does not map libvirt's dependency closure.
+vmm_ecivmd_SOURCES += vmm/vm-libvirt.c vmm/libvirt-module.c vmm/libvirt-module.h vmm/backend-libvirt.h \
 	vmm/domain-spec.c vmm/domain-spec.h
-vmm_ecivmd_CFLAGS += $(LIBVIRT_CFLAGS)
-vmm_ecivmd_LDADD += $(LIBVIRT_LIBS)
+vmm_ecivmd_CFLAGS += $(GMODULE_CFLAGS)
+vmm_ecivmd_LDADD += $(GMODULE_LIBS)
+ecivmmoddir = $(pkglibdir)
+ecivmmod_PROGRAMS = vmm/ecivm-libvirt.so
+vmm_ecivm_libvirt_so_SOURCES = vmm/backend-libvirt.c vmm/backend-libvirt.h vmm/libvirt-module.h \
+	vmm/libvirt-channel.c vmm/libvirt-channel.h vmm/libvirt-event.c vmm/libvirt-event.h \
+	vmm/domain-xml.c vmm/domain-xml.h vmm/error.c vmm/error.h
+vmm_ecivm_libvirt_so_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(LIBVIRT_CFLAGS) \
+	-fPIC -fvisibility=hidden
+vmm_ecivm_libvirt_so_LDFLAGS = $(AM_LDFLAGS) -shared
+vmm_ecivm_libvirt_so_LDADD = $(GLIB_LIBS) $(LIBVIRT_LIBS)
 # --- end libvirt ---
 
 # --- attestation (issue 5) ---

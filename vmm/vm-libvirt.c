@@ -8,14 +8,24 @@
 
 #include "domain-spec.h"
 #include "error.h"
+#include "libvirt-module.h"
 #include "vm-priv.h"
+
+/* Loaded when the daemon was configured (ecivmd.c); a VM exists only then. */
+static const EcivmLibvirtModule *lvm(void)
+{
+        const EcivmLibvirtModule *m = ecivm_libvirt_module_load(NULL);
+
+        g_assert(m != NULL);
+        return m;
+}
 
 static void on_stopped(EcivmLibvirtVm *lv, const char *reason, gpointer user)
 {
         EcivmVm *vm = user;
         g_autofree char *why = g_strdup(reason);
 
-        g_clear_pointer(&vm->libvirt, ecivm_libvirt_free); /* LV */
+        g_clear_pointer(&vm->libvirt, lvm()->free); /* LV */
         ecivm_vm_release_run(vm);
         if (vm->state == ECIVM_VM_STOPPING && !vm->guest_failure && !vm->kill_reason)
                 ecivm_vm_set_state(vm, ECIVM_VM_STOPPED, "powered off (libvirt)");
@@ -61,6 +71,7 @@ static gboolean open_state_dir(EcivmVm *vm, GError **error)
 void ecivm_vm_launch_libvirt(EcivmVm *vm, int data_fd)
 {
         g_autoptr(GError) error = NULL;
+        const EcivmLibvirtModule *m = ecivm_libvirt_module_load(&error);
         g_autoptr(EcivmDomainSpec) spec = ecivm_domain_spec_new(vm->image, vm->config.state_dir,
                                                                 vm->config.state_dir);
         int ctl = -1, dkr = -1;
@@ -71,9 +82,8 @@ void ecivm_vm_launch_libvirt(EcivmVm *vm, int data_fd)
         /* QEMU's own image lock guards the data disk while the domain runs. */
         close(data_fd);
         vm->qemu_exec_mono = g_get_monotonic_time();
-        if (open_state_dir(vm, &error))
-                vm->libvirt = ecivm_libvirt_start(vm->config.libvirt_uri, &spec->params, on_stopped, vm, &ctl, &dkr,
-                                                  &error);
+        if (m && open_state_dir(vm, &error))
+                vm->libvirt = m->start(vm->config.libvirt_uri, &spec->params, on_stopped, vm, &ctl, &dkr, &error);
         if (!vm->libvirt) {
                 ecivm_vm_fail(vm, "%s", error->message);
                 return;
@@ -87,12 +97,13 @@ void ecivm_vm_libvirt_destroy(EcivmVm *vm)
 {
         g_autoptr(GError) error = NULL;
 
-        if (vm->libvirt && !ecivm_libvirt_destroy(vm->libvirt, &error))
+        if (vm->libvirt && !lvm()->destroy(vm->libvirt, &error))
                 g_warning("vm: %s", error->message);
 }
 
 void ecivm_vm_libvirt_end(EcivmVm *vm)
 {
         ecivm_vm_libvirt_destroy(vm);
-        g_clear_pointer(&vm->libvirt, ecivm_libvirt_free);
+        if (vm->libvirt)
+                g_clear_pointer(&vm->libvirt, lvm()->free);
 }

@@ -3,7 +3,8 @@
 # none runs): `ecivm export-libvirt` gives a domain that `virsh define` +
 # `virsh start` boot to dockerd ready; ecivmd --backend=libvirt defines and
 # starts the same domain through the libvirt C API, the Docker API works
-# through its channel, and a `virsh destroy` is noticed by ecivmd.
+# through its channel, and a `virsh destroy` is noticed by ecivmd; then the
+# same over a remote URI, qemu+ssh:// to an sshd this test starts.
 # The guest runs TCG (<domain type='qemu'>).
 . "$(dirname "$0")/lib.sh"
 require_image
@@ -18,6 +19,8 @@ VIRSH="virsh -q -c qemu:///system"
 DOM=ecivm-it-$$
 started_libvirtd=
 started_virtlogd=
+started_sshd=
+SSH_HOSTS_ENTRY=
 
 lv_cleanup() {
         for d in "$DOM" ecivm; do
@@ -29,6 +32,8 @@ lv_cleanup() {
         done
         [ -n "$started_libvirtd" ] && kill "$started_libvirtd" 2>/dev/null
         [ -n "$started_virtlogd" ] && kill "$started_virtlogd" 2>/dev/null
+        [ -n "$started_sshd" ] && kill "$started_sshd" 2>/dev/null
+        [ -n "$SSH_HOSTS_ENTRY" ] && ssh-keygen -R "$SSH_HOSTS_ENTRY" >/dev/null 2>&1
         cleanup
 }
 trap lv_cleanup EXIT
@@ -141,5 +146,76 @@ grep -q '^state: *failed' <<<"$status" && grep -q 'reason: *libvirt: domain dest
         ok "ecivmd noticed the destroy (failed, reason names libvirt)" || not_ok "status after destroy"
 kill "$daemon" 2>/dev/null
 wait "$daemon" 2>/dev/null
+
+# --- 3. a remote URI: qemu+ssh:// through an sshd started here ---
+# libvirt's ssh transport runs ssh(1), which runs virt-ssh-helper on the far
+# side to reach libvirtd; ecivmd has no local path to the domain: its
+# channels are streams over that connection.  The far side is this host
+# (root@127.0.0.1 on a spare port, a throwaway host key and client key).
+ssh_remote() {
+        local port uri hi want got cid
+        if [ ! -x /usr/sbin/sshd ] &&
+                ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openssh-server \
+                        >>"$T/apt.log" 2>&1; then
+                ok "# SKIP qemu+ssh: openssh-server cannot be installed (see $T/apt.log)"
+                return
+        fi
+        mkdir -p "$T/ssh" /run/sshd && chmod 0700 "$T/ssh"
+        ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/id" &&
+                cp "$T/ssh/id.pub" "$T/ssh/authorized_keys" || bail "ssh-keygen failed"
+        port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        cat >"$T/ssh/sshd_config" <<EOC
+Port $port
+ListenAddress 127.0.0.1
+HostKey $T/ssh/host_key
+PidFile $T/ssh/sshd.pid
+AuthorizedKeysFile $T/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+EOC
+        check "sshd started on 127.0.0.1:$port" /usr/sbin/sshd -f "$T/ssh/sshd_config" -E "$T/ssh/sshd.log"
+        started_sshd=$(cat "$T/ssh/sshd.pid" 2>/dev/null)
+        # no_verify: ssh accepts the throwaway host key (and records it in
+        # root's known_hosts, removed again at exit)
+        SSH_HOSTS_ENTRY="[127.0.0.1]:$port"
+        uri="qemu+ssh://root@127.0.0.1:$port/system?keyfile=$T/ssh/id&no_verify=1&no_tty=1"
+        check "virsh answers on $uri" virsh -q -c "$uri" version
+        "$ECIVMD" --image-dir="$ECIVM_IMAGE_DIR" --state-dir="$ECIVM_STATE_DIR" --run-dir="$ECIVM_RUN_DIR" \
+                ${ECIVM_TRUSTED_KEY:+--trusted-key="$ECIVM_TRUSTED_KEY"} \
+                $([ -f "$top_builddir/images/keys/image.pub" ] && echo --trusted-key="$top_builddir/images/keys/image.pub") \
+                --backend=libvirt --libvirt-uri="$uri" --accel=tcg --boot-timeout=300 \
+                >"$ECIVM_STATE_DIR/ecivmd-ssh.log" 2>&1 &
+        daemon=$!
+        for _ in $(seq 1 50); do [ -S "$ECIVM_RUN_DIR/ecivmd.sock" ] && break; sleep 0.1; done
+        up_out=$("$ECIVM" up --accel=tcg 2>&1)
+        rc=$?
+        echo "$up_out" | sed 's/^/# /'
+        [ $rc -eq 0 ] && ok "ecivm up with --libvirt-uri=qemu+ssh://... reaches ready" || not_ok "ecivm up over ssh ($rc)"
+        grep -q "started libvirt qemu+ssh://root@127.0.0.1:$port/system" "$ECIVM_STATE_DIR/ecivmd-ssh.log" &&
+                ok "ecivmd started the domain over the ssh URI" || not_ok "no ssh start in ecivmd-ssh.log"
+        pgrep -P "$daemon" -x ssh >/dev/null && ok "ecivmd's libvirt connection is an ssh child process" ||
+                not_ok "no ssh child of ecivmd"
+        grep -q "Accepted publickey for root" "$T/ssh/sshd.log" && ok "sshd accepted ecivmd's key" ||
+                not_ok "sshd log: $(tail -2 "$T/ssh/sshd.log")"
+        hi=$(docker run --rm bb echo over-ssh 2>&1)
+        [ "$hi" = over-ssh ] && ok "docker run through the domain's channel over ssh" || not_ok "docker run over ssh: $hi"
+        head -c 10485760 /dev/urandom >"$T/blob"
+        want=$(sha256sum <"$T/blob" | cut -d' ' -f1)
+        cid=$(docker create bb true 2>&1)
+        docker cp "$T/blob" "$cid:/blob" && docker cp "$cid:/blob" "$T/blob.out"
+        got=$(sha256sum <"$T/blob.out" 2>/dev/null | cut -d' ' -f1)
+        [ "$want" = "$got" ] && ok "docker cp 10 MB round trip over ssh, checksum" || not_ok "cp over ssh: $got != $want"
+        docker rm "$cid" >/dev/null 2>&1
+        check "virsh destroy of the domain" $VIRSH destroy ecivm
+        for _ in $(seq 1 50); do "$ECIVM" status --json 2>/dev/null | grep -q '"state" : "failed"' && break; sleep 0.2; done
+        "$ECIVM" status 2>&1 | grep -q 'reason: *libvirt: domain destroyed' &&
+                ok "ecivmd noticed the destroy over ssh" || not_ok "status after destroy: $("$ECIVM" status 2>&1)"
+        kill "$daemon" 2>/dev/null
+        wait "$daemon" 2>/dev/null
+}
+ssh_remote
 $VIRSH undefine ecivm >/dev/null 2>&1
 finish

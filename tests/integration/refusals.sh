@@ -109,4 +109,18 @@ second=$("$ECIVMD" --run-dir="$ECIVM_RUN_DIR" --state-dir="$ECIVM_STATE_DIR" 2>&
 [ $rc -ne 0 ] && grep -q "another ecivmd is running" <<<"$second" && ok "a second daemon on the same run dir is refused" ||
         not_ok "second daemon: exit $rc: $second"
 kill "$dpid"; wait "$dpid" 2>/dev/null
+
+# --backend=libvirt loads ecivm-libvirt.so (beside the binary, else pkglibdir)
+# at start-up: a missing or foreign module is a one-line error, not a crash.
+mkdir -p "$T/lonely"
+cp "$ECIVMD" "$T/lonely/ecivmd"
+out=$("$T/lonely/ecivmd" --backend=libvirt --run-dir="$T/lonely/run" --state-dir="$ECIVM_STATE_DIR" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -Eq '^ecivmd: libvirt backend: .*/ecivm-libvirt.so: ' <<<"$out" &&
+        ok "--backend=libvirt without its module: exit 2, the module named" || not_ok "no module: exit $rc: $out"
+cc -shared -fPIC -o "$T/lonely/ecivm-libvirt.so" -x c - <<<'int ecivm_libvirt_module;' 2>"$T/cc.log"
+out=$("$T/lonely/ecivmd" --backend=libvirt --run-dir="$T/lonely/run" --state-dir="$ECIVM_STATE_DIR" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "ecivm-libvirt.so: not an ecivm ecivm-libvirt.so module of this build" <<<"$out" &&
+        ok "a foreign ecivm-libvirt.so is refused" || not_ok "foreign module: exit $rc: $out"
+ldd "$ECIVMD" | grep -Eq 'libvirt|libcrypto' && not_ok "ecivmd links $(ldd "$ECIVMD" | grep -Eo 'lib(virt|crypto)[^ ]*' | xargs)" ||
+        ok "ecivmd links neither libvirt nor libcrypto"
 finish
