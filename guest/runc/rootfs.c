@@ -152,14 +152,66 @@ static gboolean map_volumes(JsonNode *config, const char *cdir, int ns, GError *
         return TRUE;
 }
 
-/* Docker's overlay2 layer of a container: root.path = OVERLAY_ROOT/<l>/merged */
-static char *layer_dir(JsonNode *config)
+static const char *root_path(JsonNode *config)
 {
         JsonObject *root = JSON_NODE_HOLDS_OBJECT(config) ? json_node_get_object(config) : NULL;
         JsonNode *r = root ? json_object_get_member(root, "root") : NULL;
-        const char *path = r && JSON_NODE_HOLDS_OBJECT(r) ?
-                                   json_object_get_string_member_with_default(json_node_get_object(r), "path", NULL) :
-                                   NULL;
+
+        return r && JSON_NODE_HOLDS_OBJECT(r) ?
+                       json_object_get_string_member_with_default(json_node_get_object(r), "path", NULL) :
+                       NULL;
+}
+
+/* A root.path that is an overlay mounted by someone else (BuildKit's build
+ * steps): its lowerdir and upperdir from mountinfo (the last mount there),
+ * the upper inside Docker's layers.  Relative lowers are Docker's "l/…"
+ * links, relative to OVERLAY_ROOT. */
+static gboolean overlay_of_mount(JsonNode *config, char **ret_layer, char **ret_lower, char **ret_upper)
+{
+        const char *path = root_path(config);
+        g_autofree char *mi = NULL, *lower = NULL, *upper = NULL;
+        g_auto(GStrv) lines = NULL;
+        char real[PATH_MAX], up[PATH_MAX];
+
+        if (path == NULL || realpath(path, real) == NULL || !g_file_get_contents("/proc/self/mountinfo", &mi, NULL, NULL))
+                return FALSE;
+        lines = g_strsplit(mi, "\n", -1);
+        for (guint i = 0; lines[i] != NULL; i++) {
+                const char *sep = strstr(lines[i], " - ");
+                g_autofree char *left = sep ? g_strndup(lines[i], (gsize) (sep - lines[i])) : NULL;
+                g_auto(GStrv) f = left ? g_strsplit(left, " ", -1) : NULL;
+                g_auto(GStrv) right = NULL, opts = NULL;
+
+                if (f == NULL || g_strv_length(f) < 5 || strcmp(f[4], real) != 0)
+                        continue;
+                g_clear_pointer(&lower, g_free);
+                g_clear_pointer(&upper, g_free);
+                right = g_strsplit(sep + 3, " ", 3);
+                if (g_strv_length(right) < 3 || strcmp(right[0], "overlay") != 0)
+                        continue;
+                opts = g_strsplit(right[2], ",", -1);
+                for (guint j = 0; opts[j] != NULL; j++) {
+                        if (g_str_has_prefix(opts[j], "lowerdir=")) {
+                                g_free(lower);
+                                lower = g_strdup(opts[j] + strlen("lowerdir="));
+                        } else if (g_str_has_prefix(opts[j], "upperdir=")) {
+                                g_free(upper);
+                                upper = g_strdup(opts[j] + strlen("upperdir="));
+                        }
+                }
+        }
+        if (lower == NULL || upper == NULL || realpath(upper, up) == NULL || !g_str_has_prefix(up, OVERLAY_ROOT "/"))
+                return FALSE;
+        *ret_layer = g_path_get_dirname(up);
+        *ret_upper = g_strdup(up);
+        *ret_lower = g_steal_pointer(&lower);
+        return TRUE;
+}
+
+/* Docker's overlay2 layer of a container: root.path = OVERLAY_ROOT/<l>/merged */
+static char *layer_dir(JsonNode *config)
+{
+        const char *path = root_path(config);
         g_autofree char *dir = NULL;
 
         if (path == NULL || !g_str_has_prefix(path, OVERLAY_ROOT "/") || !g_str_has_suffix(path, "/merged"))
@@ -223,15 +275,17 @@ char *eci_rootfs_prepare(const char *dir, const char *id, JsonNode *config, guin
         g_auto(GStrv) parts = NULL;
         int ns = -1;
 
-        if (layer == NULL)
+        if (layer != NULL) {
+                lower_file = g_build_filename(layer, "lower", NULL);
+                if (!g_file_get_contents(lower_file, &lower, NULL, NULL))
+                        return NULL; /* a layer without parents: nothing to map */
+                upper = g_build_filename(layer, "diff", NULL);
+        } else if (!overlay_of_mount(config, &layer, &lower, &upper)) {
                 return NULL;
-        lower_file = g_build_filename(layer, "lower", NULL);
-        if (!g_file_get_contents(lower_file, &lower, NULL, NULL))
-                return NULL; /* a layer without parents: nothing to map */
+        }
         eci_rootfs_release(dir, id);
         cdir = g_build_filename(dir, id, NULL);
         target = g_build_filename(cdir, "rootfs", NULL);
-        upper = g_build_filename(layer, "diff", NULL);
         work = g_build_filename(layer, "ecivm-work", NULL);
         if (g_mkdir_with_parents(target, 0711) < 0 || chmod(dir, 0711) < 0 || chmod(cdir, 0711) < 0) {
                 fail(error, "mkdir", target);
@@ -250,7 +304,8 @@ char *eci_rootfs_prepare(const char *dir, const char *id, JsonNode *config, guin
         }
         parts = g_strsplit(g_strchomp(lower), ":", MAX_LAYERS + 1);
         for (guint i = 0; parts[i] != NULL; i++) {
-                g_autofree char *src = g_build_filename(OVERLAY_ROOT, parts[i], NULL);
+                g_autofree char *src = g_path_is_absolute(parts[i]) ? g_strdup(parts[i]) :
+                                                                       g_build_filename(OVERLAY_ROOT, parts[i], NULL);
                 g_autofree char *name = g_strdup_printf("l%u", i);
                 g_autofree char *dst = g_build_filename(cdir, name, NULL);
                 char real[PATH_MAX];
