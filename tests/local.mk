@@ -11,7 +11,8 @@ INTEGRATION_TESTS = \
 	tests/integration/service.sh \
 	tests/integration/disk-full.sh \
 	tests/integration/settings.sh \
-	tests/integration/libvirt.sh
+	tests/integration/libvirt.sh \
+	tests/bad-input/bad-input.sh
 if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)
 endif
@@ -22,6 +23,20 @@ SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-dri
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
 # The VM tests need the guest image and the binaries it is built from.
 $(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd
+tests/bad-input/bad-input.log: tests/fuzz/fuzz-guest$(EXEEXT)
+EXTRA_DIST += tests/bad-input/send.py
+
+# Load and soak runs (issue 7): bounded in time, one VM boot each, not part
+# of make check; each prints its figures (see README, Reliability).
+SOAK_SCRIPTS = tests/soak/api-streams.sh tests/soak/eci-cycles.sh tests/soak/control-garbage.sh
+EXTRA_DIST += $(SOAK_SCRIPTS) tests/soak/soaklib.py tests/soak/api-streams.py tests/soak/eci-cycles.py \
+	tests/soak/control-garbage.py
+soak: images/out/manifest.json images/out-test/manifest.json vmm/ecivm vmm/ecivmd
+	@for s in $(SOAK_SCRIPTS); do \
+	  echo "[soak] $$s"; \
+	  top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) $(SHELL) $(top_srcdir)/$$s || exit 1; \
+	done
+.PHONY: soak
 
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(filter-out $(INTEGRATION_TESTS),$(TESTS))"

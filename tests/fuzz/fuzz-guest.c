@@ -146,6 +146,10 @@ typedef struct {
         unsigned events;
 } ControlRun;
 
+/* fuzz-guest --print: each answer the guest sends is printed (one line), so
+ * tests/bad-input can assert what a bad frame gets. */
+static gboolean print_answers;
+
 /* What requests.c does with each event, minus the I/O of the answers. */
 static void answer(void *user, const struct control_event *ev)
 {
@@ -181,8 +185,11 @@ static void answer(void *user, const struct control_event *ev)
                 break;
         default:
                 CHECK(ev->why != NULL);
-                if (!ev->has_id)
+                if (!ev->has_id) {
+                        if (print_answers)
+                                printf("dropped: %s\n", ev->why);
                         return;
+                }
                 control_begin(c, WIRE_V_REPLY, ev->id);
                 control_add(c, "ok", "0");
                 control_add(c, "error", "%s", ev->why);
@@ -210,6 +217,12 @@ static void drain_answers(int fd, struct wire_decoder *dec)
                         if (ready) {
                                 CHECK(f.type == WIRE_CONTROL);
                                 CHECK(wire_control_decode(f.payload, f.length, &m) == 0);
+                                if (print_answers) {
+                                        printf("%s id=%u", wire_verb_name(m.verb), m.id);
+                                        for (unsigned i = 0; i < m.n_fields; i++)
+                                                printf(" %s=%s", m.fields[i].key, m.fields[i].value);
+                                        printf("\n");
+                                }
                         }
                 }
         }
@@ -298,8 +311,13 @@ int main(int argc, char **argv)
 {
         int failed = 0;
 
+        if (argc > 1 && strcmp(argv[1], "--print") == 0) {
+                print_answers = TRUE;
+                argv++;
+                argc--;
+        }
         if (argc < 3 || !(chosen = target_by_name(argv[1]))) {
-                fprintf(stderr, "usage: fuzz-guest TARGET FILE|DIR...\n");
+                fprintf(stderr, "usage: fuzz-guest [--print] TARGET FILE|DIR...\n");
                 return 2;
         }
         for (int i = 2; i < argc; i++) {

@@ -5,7 +5,7 @@
 # come from `make fuzz-wire|fuzz-parsers|fuzz-guest FUZZ_SECONDS=1`.
 # Usage: tests/fuzz/fuzz-one.sh TARGET [SECONDS]   (run from the build dir)
 set -u
-target=$1
+target=${1%%#*} # "wire#2": a second run of wire
 secs=${2:-600}
 src=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 golden=$src/tests/unit/golden
