@@ -16,7 +16,7 @@ import soaklib
 
 path, pid = sys.argv[1], int(sys.argv[2])
 clients = int(sys.argv[3]) if len(sys.argv) > 3 else 100
-rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 10
 KINDS = ["random", "half-json", "oversized", "unread-reply", "bad-utf8", "connect-only"]
 counts = {k: 0 for k in KINDS}
 errors = []
