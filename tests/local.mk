@@ -28,11 +28,11 @@ EXTRA_DIST += tests/bad-input/send.py
 
 # Load and soak runs (issue 7): bounded in time, one VM boot each, not part
 # of make check; each prints its figures (see README, Reliability).
-SOAK_SCRIPTS = tests/soak/api-streams.sh tests/soak/eci-cycles.sh tests/soak/control-garbage.sh
-EXTRA_DIST += $(SOAK_SCRIPTS) tests/soak/soaklib.py tests/soak/api-streams.py tests/soak/eci-cycles.py \
+SOAK_RUNS = tests/soak/api-streams.sh tests/soak/eci-cycles.sh tests/soak/control-garbage.sh
+EXTRA_DIST += $(SOAK_RUNS) tests/soak/soaklib.py tests/soak/api-streams.py tests/soak/eci-cycles.py \
 	tests/soak/control-garbage.py
 soak: images/out/manifest.json images/out-test/manifest.json vmm/ecivm vmm/ecivmd
-	@for s in $(SOAK_SCRIPTS); do \
+	@for s in $(SOAK_RUNS); do \
 	  echo "[soak] $$s"; \
 	  top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) $(SHELL) $(top_srcdir)/$$s || exit 1; \
 	done
