@@ -88,7 +88,7 @@ export SEND FUZZ_GUEST CTL DOCKER_SOCK ECIVM ECIVMD T USER_SETTINGS VKEYS nonce
 export -f ctl api frame wire
 
 # ---- CLI arguments ----
-row cli "unknown command" 2 'ecivm: unknown command "frobnicate"' "$ECIVM" frobnicate
+row cli "unknown command" 2 'ecivm: unknown command "frobnicate" (see ecivm --help)' "$ECIVM" frobnicate
 row cli "unknown option" 2 'ecivm status: Unknown option --bogus' "$ECIVM" status --bogus
 row cli "global option without =" 2 'ecivm: unknown option "--run-dir" (global options take the form --name=value)' "$ECIVM" --run-dir "$T/x" status
 row cli "bad --accel value" 2 'ecivm up: --accel: unknown mode "warp" (expected auto, kvm or tcg)' "$ECIVM" up --accel=warp
