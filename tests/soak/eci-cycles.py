@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """N create/start/wait/rm cycles of a busybox container through the Docker
 API on ecivm's host socket (so through ecivm-runc), CONCURRENCY at a time.
-Prints counts, failures and the cycle rate; exit 1 on any failure.
-Usage: eci-cycles.py DOCKER_SOCK [N] [CONCURRENCY]"""
+No new cycle starts after MAX_SECONDS (0: no bound), so the run stays
+bounded in time; the cycles done are printed.  Prints counts, failures and
+the cycle rate; exit 1 on any failure.
+Usage: eci-cycles.py DOCKER_SOCK [N] [CONCURRENCY] [MAX_SECONDS]"""
 import sys
 import threading
 import time
@@ -12,6 +14,7 @@ import soaklib
 sock = sys.argv[1]
 total = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 conc = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+max_seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 0
 lock = threading.Lock()
 next_i = [0]
 done, failures = [0], []
@@ -40,7 +43,7 @@ def cycle(i):
 def worker():
     while True:
         with lock:
-            if next_i[0] >= total:
+            if next_i[0] >= total or (max_seconds and time.monotonic() - t0 > max_seconds):
                 return
             i = next_i[0]
             next_i[0] += 1

@@ -44,13 +44,14 @@ docker run --rm bb true >/dev/null 2>&1 # the allocator's file exists once a con
 ranges >"$T/ranges0" 2>&1 || { sed 's/^/# /' "$T/ranges0"; bail "cannot read the ranges file"; }
 r0=$(check_ranges "$T/ranges0") && ok "ranges file before: $r0" || { not_ok "ranges file before: $r0"; }
 fd0=$(ls /proc/"$dpid"/fd | wc -l)
-if python3 "$top_srcdir/tests/soak/eci-cycles.py" "$DOCKER_SOCK" "${SOAK_CYCLES:-1000}" \
-        "${SOAK_CONCURRENCY:-4}" >"$T/report" 2>&1; then
+# progress is printed as it comes (every 100 cycles)
+python3 "$top_srcdir/tests/soak/eci-cycles.py" "$DOCKER_SOCK" "${SOAK_CYCLES:-1000}" "${SOAK_CONCURRENCY:-4}" 2>&1 |
+        sed -u 's/^/# /'
+if [ "${PIPESTATUS[0]}" -eq 0 ]; then
         ok "${SOAK_CYCLES:-1000} cycles: 0 failures"
 else
         not_ok "cycles had failures"
 fi
-sed 's/^/# /' "$T/report"
 left=$(docker ps -aq | wc -l)
 [ "$left" -eq 0 ] && ok "no container left" || not_ok "$left containers left"
 ranges >"$T/ranges1" 2>&1 || { sed 's/^/# /' "$T/ranges1"; bail "cannot read the ranges file"; }
