@@ -285,8 +285,12 @@ static FuzzFunc chosen;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        if (!chosen && !(chosen = target_by_name(g_getenv("ECIVM_FUZZ_TARGET"))))
-                abort(); /* set ECIVM_FUZZ_TARGET */
+        if (!chosen) {
+                /* a GLib critical (a JSON getter on the wrong node type) is a finding */
+                g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+                if (!(chosen = target_by_name(g_getenv("ECIVM_FUZZ_TARGET"))))
+                        abort(); /* set ECIVM_FUZZ_TARGET */
+        }
         if (size > 1024 * 1024)
                 return 0;
         chosen(data, size);
@@ -320,6 +324,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "usage: fuzz-guest [--print] TARGET FILE|DIR...\n");
                 return 2;
         }
+        g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
         for (int i = 2; i < argc; i++) {
                 if (g_file_test(argv[i], G_FILE_TEST_IS_DIR)) {
                         g_autoptr(GDir) d = g_dir_open(argv[i], 0, NULL);
