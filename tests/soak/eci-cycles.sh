@@ -1,6 +1,7 @@
 #!/bin/bash
 # Soak (b): SOAK_CYCLES (1000) create/start/rm cycles through the ECI
-# runtime (ecivm-runc), SOAK_CONCURRENCY (4) at a time: 0 failures, and the
+# runtime (ecivm-runc), SOAK_CONCURRENCY (4) at a time, none started after
+# SOAK_MAX_SECONDS (unbounded by default): 0 failures, and the
 # user-ID range allocator's file /data/ecivm-runc/ranges is consistent with
 # no range left "used" once every container is gone.  The file is read by a
 # privileged container of the real runc (runtime "plain-runc", only in the
@@ -45,7 +46,8 @@ ranges >"$T/ranges0" 2>&1 || { sed 's/^/# /' "$T/ranges0"; bail "cannot read the
 r0=$(check_ranges "$T/ranges0") && ok "ranges file before: $r0" || { not_ok "ranges file before: $r0"; }
 fd0=$(ls /proc/"$dpid"/fd | wc -l)
 # progress is printed as it comes (every 100 cycles)
-python3 "$top_srcdir/tests/soak/eci-cycles.py" "$DOCKER_SOCK" "${SOAK_CYCLES:-1000}" "${SOAK_CONCURRENCY:-4}" 2>&1 |
+python3 "$top_srcdir/tests/soak/eci-cycles.py" "$DOCKER_SOCK" "${SOAK_CYCLES:-1000}" "${SOAK_CONCURRENCY:-4}" \
+        "${SOAK_MAX_SECONDS:-0}" 2>&1 |
         sed -u 's/^/# /'
 if [ "${PIPESTATUS[0]}" -eq 0 ]; then
         ok "${SOAK_CYCLES:-1000} cycles: 0 failures"
