@@ -625,7 +625,8 @@ gboolean eci_policy_apply(JsonNode *config, const EciPolicyContext *ctx, GError 
          * get somewhere to put it */
         if (apply(config, ctx, &local))
                 return TRUE;
-        escape_controls(local);
+        if (local)
+                escape_controls(local);
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
 }
