@@ -15,7 +15,8 @@ INTEGRATION_TESTS = \
 	tests/integration/security.sh \
 	tests/integration/libvirt.sh \
 	tests/integration/eci-runc.sh \
-	tests/integration/eci-plain.sh
+	tests/integration/eci-plain.sh \
+	tests/bad-input/bad-input.sh
 if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)
 endif
@@ -32,6 +33,20 @@ $(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd vmm
 # killed from a plain-runc container run on the test image
 tests/integration/eci-plain.log tests/integration/security.log tests/integration/dockerd-restart.log: \
 	images/out-test/manifest.json
+tests/bad-input/bad-input.log: tests/fuzz/fuzz-guest$(EXEEXT)
+EXTRA_DIST += tests/bad-input/send.py
+
+# Load and soak runs (issue 7): bounded in time, one VM boot each, not part
+# of make check; each prints its figures (see README, Reliability).
+SOAK_RUNS = tests/soak/api-streams.sh tests/soak/eci-cycles.sh tests/soak/control-garbage.sh
+EXTRA_DIST += $(SOAK_RUNS) tests/soak/soaklib.py tests/soak/api-streams.py tests/soak/eci-cycles.py \
+	tests/soak/control-garbage.py
+soak: images/out/manifest.json images/out-test/manifest.json vmm/ecivm vmm/ecivmd
+	@for s in $(SOAK_RUNS); do \
+	  echo "[soak] $$s"; \
+	  top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) $(SHELL) $(top_srcdir)/$$s || exit 1; \
+	done
+.PHONY: soak
 
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(filter-out $(INTEGRATION_TESTS),$(TESTS))"
@@ -249,10 +264,11 @@ FUZZ_PARSER_TARGETS = api-request http settings manifest attest eventlog guest-c
 fuzz-parsers: vmm/libecivm-core.a
 	@command -v clang >/dev/null || apt-get install -y --no-install-recommends clang libclang-rt-14-dev
 	$(MKDIR_P) tests/out/fuzz-parsers
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -DECIVM_LIBFUZZER $(WARN_CFLAGS) -I$(top_builddir) \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DECIVM_LIBFUZZER $(WARN_CFLAGS) \
+	  -Wno-unused-variable -I$(top_builddir) \
 	  -include config.h -I$(top_srcdir) -I$(top_srcdir)/wire -I$(top_srcdir)/vmm $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	  -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\" \
-	  $(top_srcdir)/tests/fuzz/fuzz-parsers.c $(top_srcdir)/guest/init/cmdline.c \
+	  $(top_srcdir)/tests/fuzz/fuzz-parsers.c $(top_srcdir)/guest/init/cmdline.c $(top_srcdir)/wire/wire.c \
 	  $(addprefix $(top_srcdir)/,$(filter %.c,$(vmm_libecivm_core_a_SOURCES))) \
 	  $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(LIBVIRT_LIBS) $(UUID_LIBS) -o tests/out/fuzz-parsers/fuzz-parsers
 	@for t in $(FUZZ_PARSER_TARGETS); do \
@@ -263,3 +279,33 @@ fuzz-parsers: vmm/libecivm-core.a
 	done
 .PHONY: fuzz-parsers
 # --- end parser fuzz targets ---
+
+# --- guest fuzz targets (issue 7): ECI policy, init's control port ---
+# make check replays their corpora (tests/fuzz/replay-guest.sh); `make
+# fuzz-guest` builds the libFuzzer flavour and fuzzes each for FUZZ_SECONDS.
+check_PROGRAMS += tests/fuzz/fuzz-guest
+TESTS += tests/fuzz/replay-guest.sh
+tests_fuzz_fuzz_guest_SOURCES = tests/fuzz/fuzz-guest.c guest/runc/policy.c guest/runc/policy.h \
+	guest/init/control.c guest/init/control.h guest/init/util.c guest/init/util.h
+tests_fuzz_fuzz_guest_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
+	-I$(top_srcdir) -I$(top_srcdir)/wire -I$(top_srcdir)/guest/init
+tests_fuzz_fuzz_guest_LDADD = wire/libwire.a $(JSON_LIBS) $(GLIB_LIBS)
+EXTRA_DIST += tests/fuzz/replay-guest.sh tests/fuzz/corpus/runc-policy tests/fuzz/corpus/guest-control
+tests/fuzz/replay-guest.log: tests/fuzz/fuzz-guest$(EXEEXT)
+
+FUZZ_GUEST_TARGETS = runc-policy guest-control
+fuzz-guest:
+	@command -v clang >/dev/null || apt-get install -y --no-install-recommends clang libclang-rt-14-dev
+	$(MKDIR_P) tests/out/fuzz-guest
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DECIVM_LIBFUZZER $(WARN_CFLAGS) \
+	  -Wno-unused-variable -I$(top_builddir) -I$(top_srcdir) -I$(top_srcdir)/wire -I$(top_srcdir)/guest/init \
+	  $(GLIB_CFLAGS) $(JSON_CFLAGS) $(top_srcdir)/tests/fuzz/fuzz-guest.c $(top_srcdir)/guest/runc/policy.c \
+	  $(top_srcdir)/guest/init/control.c $(top_srcdir)/guest/init/util.c $(top_srcdir)/wire/wire.c \
+	  $(JSON_LIBS) $(GLIB_LIBS) -o tests/out/fuzz-guest/fuzz-guest
+	@for t in $(FUZZ_GUEST_TARGETS); do \
+	  echo "[fuzz] $$t for $${FUZZ_SECONDS:-60} s"; \
+	  top_srcdir=$(abs_top_srcdir) $(top_srcdir)/tests/fuzz/fuzz-one.sh $$t $${FUZZ_SECONDS:-60} || exit 1; \
+	done
+.PHONY: fuzz-guest
+EXTRA_DIST += tests/fuzz/fuzz-one.sh tests/fuzz/fuzz-queue.sh
+# --- end guest fuzz targets ---

@@ -501,7 +501,6 @@ static gboolean check_guest(Run *run)
 
 EcivmAttestReport *ecivm_attest_verify(const EcivmAttestVerifyInput *in)
 {
-        g_autofree char *nonce = NULL;
         g_autoptr(GError) error = NULL;
         Run r = { .in = in }, *run = &r;
         EcivmAttestReport *report = g_new0(EcivmAttestReport, 1);

@@ -1,5 +1,6 @@
 #include <stdio.h>
 
+#include "accel.h"
 #include "cli.h"
 
 static gboolean is_state(JsonNode *status, const char *state)
@@ -38,6 +39,15 @@ int ecivm_cli_up(EcivmCli *cli, int argc, char **argv)
 
         if (!ecivm_cli_parse("up", "Start the VM and wait until dockerd is ready", entries, &argc, &argv))
                 return CLI_USAGE;
+        /* checked here too: a running VM would never show the daemon the value */
+        if (accel) {
+                EcivmAccelMode mode;
+
+                if (!ecivm_accel_mode_parse(accel, &mode, &error)) {
+                        fprintf(stderr, "ecivm up: --%s\n", error->message);
+                        return CLI_USAGE;
+                }
+        }
         status = ecivm_cli_call(cli, "status", NULL, 10, &error);
         if (!status && ecivm_cli_daemon_absent(error)) {
                 g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);

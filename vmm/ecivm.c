@@ -139,7 +139,6 @@ int main(int argc, char **argv)
                         return r;
                 }
         }
-        fprintf(stderr, "ecivm: unknown command \"%s\"\n", argv[i]);
-        usage(stderr);
+        fprintf(stderr, "ecivm: unknown command \"%s\" (see ecivm --help)\n", argv[i]);
         return CLI_USAGE;
 }

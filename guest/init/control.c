@@ -98,7 +98,7 @@ static void handle_frame(struct control *c, const struct wire_frame *f, control_
                 emit_bad(cb, user, NULL, 0, "unexpected frame type on the control port");
                 return;
         }
-        if (!wire_verb_name(f->payload[0])) {
+        if (f->length == 0 || !wire_verb_name(f->payload[0])) {
                 emit_bad(cb, user, f->payload, f->length, "unknown verb");
                 return;
         }

@@ -559,7 +559,10 @@ static gboolean harden_seccomp(JsonObject *linux_o, GError **error)
                 }
                 left = json_array_new();
                 for (guint j = 0; j < json_array_get_length(names); j++) {
-                        const char *name = json_array_get_string_element(names, j);
+                        JsonNode *n = json_array_get_element(names, j);
+                        const char *name = JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+                                                   ? json_node_get_string(n)
+                                                   : NULL; /* not a syscall name: dropped */
 
                         if (name != NULL && !in_list(eci_policy_denied_syscalls, name))
                                 json_array_add_string_element(left, name);
@@ -645,6 +648,21 @@ static gboolean apply(JsonNode *config, const EciPolicyContext *ctx, GError **er
         return TRUE;
 }
 
+/* A refusal quotes paths and names from the config; docker run prints it as
+ * one line, so control characters in them are escaped (\xNN). */
+static void escape_controls(GError *e)
+{
+        GString *out = g_string_new(NULL);
+
+        for (const char *p = e->message; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        g_string_append_printf(out, "\\x%02x", (unsigned char) *p);
+                else
+                        g_string_append_c(out, *p);
+        g_free(e->message);
+        e->message = g_string_free(out, FALSE);
+}
+
 gboolean eci_policy_apply(JsonNode *config, const EciPolicyContext *ctx, GError **error)
 {
         g_autoptr(GError) local = NULL;
@@ -653,6 +671,8 @@ gboolean eci_policy_apply(JsonNode *config, const EciPolicyContext *ctx, GError 
          * get somewhere to put it */
         if (apply(config, ctx, &local))
                 return TRUE;
+        if (local)
+                escape_controls(local);
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
 }

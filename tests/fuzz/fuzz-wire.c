@@ -176,7 +176,10 @@ static int h_pump(struct harness *h)
 
         for (int i = 0; i < n; i++)
                 pfd[i] = (struct pollfd) { .fd = h->watched[i], .events = h->events[h->watched[i]] };
-        r = poll(pfd, (nfds_t) n, 0);
+        /* libFuzzer's -timeout timer interrupts poll() */
+        do
+                r = poll(pfd, (nfds_t) n, 0);
+        while (r < 0 && errno == EINTR);
         CHECK(r >= 0);
         for (int i = 0; i < n && r > 0; i++) {
                 short rev = pfd[i].revents;
@@ -249,11 +252,14 @@ static void fuzz_mux(const uint8_t *data, size_t size, int guest)
         h.raw = -1;
         for (int i = 0; i < 1000 && h.n_watched > 0; i++) {
                 struct pollfd pfd[MAX_FDS];
-                int n = h.n_watched;
+                int n = h.n_watched, r;
 
                 for (int k = 0; k < n; k++)
                         pfd[k] = (struct pollfd) { .fd = h.watched[k], .events = h.events[h.watched[k]] };
-                if (poll(pfd, (nfds_t) n, 0) <= 0)
+                do
+                        r = poll(pfd, (nfds_t) n, 0);
+                while (r < 0 && errno == EINTR);
+                if (r <= 0)
                         break;
                 for (int k = 0; k < n; k++)
                         if (pfd[k].revents && h.events[pfd[k].fd])
