@@ -18,6 +18,10 @@
 #define OUT_HIGH (1024u * 1024u)
 #define OUT_LOW (256u * 1024u)
 #define CREDIT_BATCH (WIRE_WINDOW / 4)
+/* One pass over the channel reads until EAGAIN or this much: a virtio-serial
+ * port hands out one 4 KiB buffer per read(), and each poll() round trip
+ * costs more than the read under emulation. */
+#define CHAN_READ_MAX (64u * 1024u)
 
 struct buf {
         uint8_t *data;
@@ -45,6 +49,12 @@ struct wire_mux {
         bool congested;
         struct buf out;
         struct wire_decoder dec;
+        /* A DATA frame whose payload is passed through from the read buffer
+         * straight to the stream (no trip through the decoder's buffer). */
+        uint32_t data_stream;
+        uint32_t data_left;
+        /* last stream looked up by id and by fd: bulk transfers hit it */
+        struct stream *hot;
         uint32_t next_id;
         uint32_t local_bit; /* 0 on the host, WIRE_GUEST_STREAM_BIT in the guest */
         struct stream *streams[WIRE_MAX_STREAMS];
@@ -179,17 +189,21 @@ static int queue_u32(wire_mux *m, uint8_t type, uint32_t stream, uint32_t v)
 
 static struct stream *stream_by_id(wire_mux *m, uint32_t id)
 {
+        if (m->hot && m->hot->id == id)
+                return m->hot;
         for (unsigned i = 0; i < WIRE_MAX_STREAMS; i++)
                 if (m->streams[i] && m->streams[i]->id == id)
-                        return m->streams[i];
+                        return m->hot = m->streams[i];
         return NULL;
 }
 
 static struct stream *stream_by_fd(wire_mux *m, int fd)
 {
+        if (m->hot && m->hot->fd == fd)
+                return m->hot;
         for (unsigned i = 0; i < WIRE_MAX_STREAMS; i++)
                 if (m->streams[i] && m->streams[i]->fd == fd)
-                        return m->streams[i];
+                        return m->hot = m->streams[i];
         return NULL;
 }
 
@@ -220,6 +234,8 @@ static void stream_close(wire_mux *m, struct stream *s)
         for (unsigned i = 0; i < WIRE_MAX_STREAMS; i++)
                 if (m->streams[i] == s)
                         m->streams[i] = NULL;
+        if (m->hot == s)
+                m->hot = NULL;
         m->ops->watch(m->user, s->fd, 0);
         close(s->fd);
         buf_free(&s->to_fd);
@@ -289,13 +305,20 @@ static void stream_on_writable(wire_mux *m, struct stream *s)
 
 static void stream_on_readable(wire_mux *m, struct stream *s)
 {
-        uint8_t tmp[WIRE_MAX_PAYLOAD];
-        size_t want = s->send_credit < sizeof(tmp) ? s->send_credit : sizeof(tmp);
+        size_t want = s->send_credit < WIRE_MAX_PAYLOAD ? s->send_credit : WIRE_MAX_PAYLOAD;
+        uint8_t *hdr;
         ssize_t n;
 
-        if (s->fd_eof || want == 0 || m->congested)
+        if (s->fd_eof || want == 0 || m->congested || m->chan < 0)
                 return;
-        n = read(s->fd, tmp, want);
+        /* Read straight behind a header in the channel queue: one copy less
+         * than reading into a buffer and queueing that. */
+        if (buf_reserve(&m->out, WIRE_HEADER_SIZE + want) < 0) {
+                stream_reset(m, s);
+                return;
+        }
+        hdr = m->out.data + m->out.off + m->out.len;
+        n = read(s->fd, hdr + WIRE_HEADER_SIZE, want);
         if (n < 0) {
                 if (errno != EINTR && errno != EAGAIN)
                         stream_reset(m, s);
@@ -307,8 +330,12 @@ static void stream_on_readable(wire_mux *m, struct stream *s)
                 stream_maybe_done(m, s);
                 return;
         }
+        wire_encode_header(hdr, WIRE_DATA, s->id, (uint32_t) n);
+        m->out.len += WIRE_HEADER_SIZE + (size_t) n;
+        m->stats.bytes_to_channel += WIRE_HEADER_SIZE + (size_t) n;
         s->send_credit -= (uint32_t) n;
-        queue_frame(m, WIRE_DATA, s->id, tmp, (uint32_t) n);
+        chan_rewatch(m);
+        update_congestion(m);
         stream_rewatch(m, s);
 }
 
@@ -355,17 +382,59 @@ static int on_open(wire_mux *m, uint32_t id)
         return 0;
 }
 
-static int on_data(wire_mux *m, struct stream *s, const struct wire_frame *f)
+/* DATA payload for S, possibly a piece of a frame: written to the fd right
+ * away when nothing is queued before it, the rest queued. */
+static void stream_deliver(wire_mux *m, struct stream *s, const uint8_t *p, size_t len)
 {
+        if (s->to_fd.len == 0) {
+                while (len > 0) {
+                        ssize_t n = write(s->fd, p, len);
+                        if (n < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                if (errno == EAGAIN)
+                                        break;
+                                stream_reset(m, s);
+                                return;
+                        }
+                        p += n;
+                        len -= (size_t) n;
+                        s->unacked += (uint32_t) n;
+                }
+        }
+        if (len > 0 && buf_append(&s->to_fd, p, len) < 0) {
+                stream_reset(m, s);
+                return;
+        }
+        stream_rewatch(m, s);
+}
+
+/* A DATA frame of LENGTH bytes for S starts; its payload follows. */
+static int on_data_start(wire_mux *m, struct stream *s, uint32_t length)
+{
+        (void) m;
         if (!s)
                 return 0; /* in flight when we reset it */
-        if (s->peer_shut || s->to_fd.len + s->unacked + f->length > WIRE_WINDOW)
+        if (s->peer_shut || s->to_fd.len + s->unacked + length > WIRE_WINDOW)
                 return -EPROTO;
-        if (buf_append(&s->to_fd, f->payload, f->length) < 0) {
-                stream_reset(m, s);
-                return 0;
-        }
-        stream_on_writable(m, s);
+        return 0;
+}
+
+/* The whole frame was delivered: grant credit, finish a half-close. */
+static void on_data_end(wire_mux *m, struct stream *s)
+{
+        if (s)
+                stream_on_writable(m, s);
+}
+
+static int on_data(wire_mux *m, struct stream *s, const struct wire_frame *f)
+{
+        int r = on_data_start(m, s, f->length);
+
+        if (r < 0 || !s)
+                return r;
+        stream_deliver(m, s, f->payload, f->length);
+        on_data_end(m, stream_by_id(m, f->stream));
         return 0;
 }
 
@@ -439,42 +508,105 @@ static void channel_fail(wire_mux *m, int err)
                 m->ops->channel_down(m->user, err);
 }
 
-static void channel_on_readable(wire_mux *m)
+/* Passes LEN bytes of the current DATA frame's payload through; returns
+ * how many it took. */
+static size_t channel_pass_data(wire_mux *m, const uint8_t *p, size_t len)
 {
-        uint8_t tmp[64 * 1024];
-        ssize_t n = read(m->chan, tmp, sizeof(tmp));
+        size_t take = len < m->data_left ? len : m->data_left;
+        struct stream *s = stream_by_id(m, m->data_stream);
+
+        if (s)
+                stream_deliver(m, s, p, take);
+        m->data_left -= (uint32_t) take;
+        if (m->data_left == 0)
+                on_data_end(m, stream_by_id(m, m->data_stream));
+        return take;
+}
+
+/* At a frame boundary with a whole DATA header in IN: start passing its
+ * payload through.  Returns the header size, 0 if IN does not start such a
+ * frame (the decoder takes it), or -errno. */
+static ssize_t channel_start_data(wire_mux *m, const uint8_t *in, size_t len)
+{
+        struct wire_frame f;
+        int r;
+
+        if (m->dec.have != 0 || len < WIRE_HEADER_SIZE || in[2] != WIRE_DATA)
+                return 0;
+        r = wire_decode_header(in, &f);
+        if (r < 0)
+                return r;
+        r = on_data_start(m, stream_by_id(m, f.stream), f.length);
+        if (r < 0)
+                return r;
+        m->data_stream = f.stream;
+        m->data_left = f.length;
+        return WIRE_HEADER_SIZE;
+}
+
+static int channel_consume(wire_mux *m, const uint8_t *in, size_t n)
+{
         size_t pos = 0;
 
-        if (n < 0) {
-                if (errno != EINTR && errno != EAGAIN)
-                        channel_fail(m, -errno);
-                return;
-        }
-        if (n == 0) {
-                channel_fail(m, -ECONNRESET);
-                return;
-        }
-        m->stats.bytes_from_channel += (uint64_t) n;
-        while (pos < (size_t) n) {
+        while (pos < n) {
                 struct wire_frame f;
                 int ready, r;
-                ssize_t used = wire_decoder_feed(&m->dec, tmp + pos, (size_t) n - pos, &f, &ready);
+                ssize_t used;
 
-                if (used < 0) {
-                        channel_fail(m, (int) used);
-                        return;
-                }
-                pos += (size_t) used;
-                if (!ready)
-                        continue;
-                r = on_frame(m, &f);
-                if (r < 0) {
-                        channel_fail(m, r);
-                        return;
+                if (m->data_left > 0) {
+                        pos += channel_pass_data(m, in + pos, n - pos);
+                } else if ((used = channel_start_data(m, in + pos, n - pos)) != 0) {
+                        if (used < 0)
+                                return (int) used;
+                        pos += (size_t) used;
+                } else {
+                        used = wire_decoder_feed(&m->dec, in + pos, n - pos, &f, &ready);
+                        if (used < 0)
+                                return (int) used;
+                        pos += (size_t) used;
+                        if (!ready)
+                                continue;
+                        r = on_frame(m, &f);
+                        if (r < 0)
+                                return r;
+                        m->dec.have = 0; /* handed out and done with */
                 }
                 if (m->chan < 0)
-                        return;
+                        return -ECONNRESET;
         }
+        return 0;
+}
+
+static void channel_on_readable(wire_mux *m)
+{
+        uint8_t tmp[CHAN_READ_MAX];
+        size_t got = 0;
+        int err = 0, r;
+
+        /* Gather several port buffers, so stream writes are large too. */
+        while (got < sizeof(tmp)) {
+                ssize_t n = read(m->chan, tmp + got, sizeof(tmp) - got);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN)
+                                err = -errno;
+                        break;
+                }
+                if (n == 0) {
+                        err = -ECONNRESET;
+                        break;
+                }
+                got += (size_t) n;
+        }
+        m->stats.bytes_from_channel += got;
+        r = channel_consume(m, tmp, got);
+        if (r < 0 && m->chan >= 0) {
+                channel_fail(m, r);
+                return;
+        }
+        if (err < 0 && m->chan >= 0)
+                channel_fail(m, err);
 }
 
 static void channel_on_writable(wire_mux *m)
@@ -528,6 +660,7 @@ int wire_mux_attach_channel(wire_mux *m, int fd, int send_hello)
         m->chan = fd;
         m->chan_events = 0;
         wire_decoder_init(&m->dec);
+        m->data_left = 0;
         chan_rewatch(m);
         if (send_hello)
                 return queue_u32(m, WIRE_HELLO, 0, WIRE_VERSION);
@@ -593,13 +726,17 @@ void wire_mux_handle(wire_mux *m, int fd, short revents)
         if (fd == m->chan) {
                 if (revents & (POLLIN | POLLHUP | POLLERR))
                         channel_on_readable(m);
-                if (m->chan >= 0 && (revents & POLLOUT))
+                if (m->chan >= 0 && (revents & POLLOUT || m->out.len > 0))
                         channel_on_writable(m);
                 return;
         }
         s = stream_by_fd(m, fd);
         if (s)
                 stream_handle(m, s, revents);
+        /* Write what this event queued now rather than after another poll:
+         * a non-blocking write that finds the channel full just waits. */
+        if (m->chan >= 0 && m->out.len > 0)
+                channel_on_writable(m);
 }
 
 void wire_mux_get_stats(const wire_mux *m, struct wire_mux_stats *ret)
