@@ -277,7 +277,16 @@ ecivm_domain_xml_build(const EcivmDomainParams *p, GError **error)
         put(s, "  <features>");
         put(s, "    <acpi/>");
         put(s, "  </features>");
-        put(s, "  <cpu mode='%s'/>", kvm ? "host-passthrough" : "maximum");
+        if (kvm) {
+                put(s, "  <cpu mode='host-passthrough'/>");
+        } else {
+                static const char *const disabled[] = ECIVM_TCG_CPU_DISABLED;
+
+                put(s, "  <cpu mode='maximum'>");
+                for (size_t i = 0; i < G_N_ELEMENTS(disabled); i++)
+                        put(s, "    <feature policy='disable' name='%s'/>", disabled[i]);
+                put(s, "  </cpu>");
+        }
         put(s, "  <clock offset='utc'/>");
         put(s, "  <on_poweroff>destroy</on_poweroff>");
         put(s, "  <on_reboot>destroy</on_reboot>");

@@ -138,7 +138,16 @@ ecivm_qemu_argv_build(const EcivmLaunchPlan *p, GError **error)
         add(argv, "-accel");
         add(argv, p->accel == ECIVM_ACCEL_KVM ? "kvm" : "tcg");
         add(argv, "-cpu");
-        add(argv, p->accel == ECIVM_ACCEL_KVM ? "host" : "max");
+        if (p->accel == ECIVM_ACCEL_KVM) {
+                add(argv, "host");
+        } else {
+                static const char *const disabled[] = ECIVM_TCG_CPU_DISABLED;
+                g_autoptr(GString) cpu = g_string_new("max");
+
+                for (size_t i = 0; i < G_N_ELEMENTS(disabled); i++)
+                        g_string_append_printf(cpu, ",-%s", disabled[i]);
+                add(argv, cpu->str);
+        }
         add(argv, "-smp");
         addf(argv, "%u", p->cpus);
         add(argv, "-m");

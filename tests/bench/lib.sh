@@ -14,8 +14,10 @@ IMAGE_SRC=${ECIVM_IMAGE_DIR:-$top_builddir/images/out}
 ECIVM="$top_builddir/vmm/ecivm"
 DOCKER_BIN=/usr/bin/docker # Debian's docker.io client, not any other docker
 QEMU=${QEMU:-qemu-system-x86_64}
-# ecivm's TCG flags (vmm/qemu-argv.c), so the baselines boot the same machine
-QEMU_TCG=(-accel tcg -cpu max -M pc -smp 2 -m 1536 -nodefaults -no-user-config -display none -vga none -no-reboot)
+# ecivm's TCG flags (vmm/qemu-argv.c), so the baselines boot the same machine;
+# BENCH_CPU=max gives the guest ERMS/FSRM back, as ecivm had them before
+BENCH_CPU=${BENCH_CPU:-max,-erms,-fsrm}
+QEMU_TCG=(-accel tcg -cpu "$BENCH_CPU" -M pc -smp 2 -m 1536 -nodefaults -no-user-config -display none -vga none -no-reboot)
 
 T=$(mktemp -d /tmp/ecivm-bench.XXXXXX)
 IMAGES=$T/images
