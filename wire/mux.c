@@ -22,6 +22,9 @@
  * port hands out one 4 KiB buffer per read(), and each poll() round trip
  * costs more than the read under emulation. */
 #define CHAN_READ_MAX (64u * 1024u)
+/* A virtio-serial port takes at most 32 KiB per write(): frames of exactly
+ * that size go out one per write, without a 12-byte straggler each. */
+#define STREAM_READ_MAX (WIRE_MAX_PAYLOAD - WIRE_HEADER_SIZE)
 
 struct buf {
         uint8_t *data;
@@ -305,7 +308,7 @@ static void stream_on_writable(wire_mux *m, struct stream *s)
 
 static void stream_on_readable(wire_mux *m, struct stream *s)
 {
-        size_t want = s->send_credit < WIRE_MAX_PAYLOAD ? s->send_credit : WIRE_MAX_PAYLOAD;
+        size_t want = s->send_credit < STREAM_READ_MAX ? s->send_credit : STREAM_READ_MAX;
         uint8_t *hdr;
         ssize_t n;
 
