@@ -229,7 +229,12 @@ static void start_services(struct init_state *s)
 {
         int r;
 
+        /* dockerd starts beside containerd, not once its socket is there:
+         * its containerd client keeps dialing while the socket is missing
+         * (60 s), and paging in and starting the two Go binaries, most of
+         * the boot under TCG, then overlaps on the two vCPUs. */
         start_service(s, SVC_CONTAINERD);
+        start_service(s, SVC_DOCKERD);
         r = service_wait_socket(&s->svc[SVC_CONTAINERD], CONTAINERD_SOCKET, CONTAINERD_WAIT_MS);
         if (r < 0) {
                 log_tail("containerd", s->svc[SVC_CONTAINERD].log_path, s->svc[SVC_CONTAINERD].log_start, 10);
@@ -237,7 +242,6 @@ static void start_services(struct init_state *s)
                           r == -ECHILD ? "containerd exited" : strerror(-r));
         }
         log_msg("containerd up at %llu ms", (unsigned long long) now_ms());
-        start_service(s, SVC_DOCKERD);
         start_service(s, SVC_AGENT);
         s->next_ping = now_ms();
 }
