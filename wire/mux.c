@@ -413,9 +413,8 @@ static void stream_deliver(wire_mux *m, struct stream *s, const uint8_t *p, size
 }
 
 /* A DATA frame of LENGTH bytes for S starts; its payload follows. */
-static int on_data_start(wire_mux *m, struct stream *s, uint32_t length)
+static int on_data_start(const struct stream *s, uint32_t length)
 {
-        (void) m;
         if (!s)
                 return 0; /* in flight when we reset it */
         if (s->peer_shut || s->to_fd.len + s->unacked + length > WIRE_WINDOW)
@@ -432,7 +431,7 @@ static void on_data_end(wire_mux *m, struct stream *s)
 
 static int on_data(wire_mux *m, struct stream *s, const struct wire_frame *f)
 {
-        int r = on_data_start(m, s, f->length);
+        int r = on_data_start(s, f->length);
 
         if (r < 0 || !s)
                 return r;
@@ -539,7 +538,7 @@ static ssize_t channel_start_data(wire_mux *m, const uint8_t *in, size_t len)
         r = wire_decode_header(in, &f);
         if (r < 0)
                 return r;
-        r = on_data_start(m, stream_by_id(m, f.stream), f.length);
+        r = on_data_start(stream_by_id(m, f.stream), f.length);
         if (r < 0)
                 return r;
         m->data_stream = f.stream;
