@@ -24,6 +24,9 @@ n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+# todo REASON DESCRIPTION: a known gap, reported as TAP TODO (an expected
+# failure: it shows in every run's summary as XFAIL, and as XPASS once fixed)
+todo() { local why=$1; shift; n=$((n + 1)); echo "not ok $n - $* # TODO $why"; }
 # check DESCRIPTION COMMAND...: one TAP line from a command's exit status
 check() {
         local d=$1

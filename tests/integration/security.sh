@@ -123,9 +123,9 @@ grep -A4 "^Strongly secure containers" "$T/report2.txt" | grep -q "NO: dockerd's
 # plain-runc, --privileged) finds no shell or login to start in its root:
 # the dm-verity root, mounted read-only, has dockerd (the positive control)
 out=$(docker run --rm --runtime=plain-runc --privileged bb sh -c 'mkdir -p /m && mount -t erofs -o ro /dev/dm-0 /m &&
-        ls /m/usr/bin/dockerd; for p in bin/sh bin/bash bin/dash sbin/getty sbin/agetty bin/login usr/sbin/sshd bin/su usr/bin/sudo; do
+        ls /m/usr/sbin/dockerd; for p in bin/sh bin/bash bin/dash sbin/getty sbin/agetty bin/login usr/sbin/sshd bin/su usr/bin/sudo; do
         test -e /m/$p && echo "PRESENT /$p"; done; true' 2>&1)
-if grep -q "^/m/usr/bin/dockerd$" <<<"$out" && ! grep -q PRESENT <<<"$out"; then
+if grep -q "^/m/usr/sbin/dockerd$" <<<"$out" && ! grep -q PRESENT <<<"$out"; then
         ok "the VM's root (mounted from its dm-verity device) has dockerd and no shell, getty, login, sshd, su or sudo"
 else not_ok "login paths in the VM root: $(head -4 <<<"$out")"; fi
 refused() { # refused DESCRIPTION EXPECTED-TEXT COMMAND...
