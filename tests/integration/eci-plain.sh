@@ -28,10 +28,27 @@ docker import "$BB_TAR" bb >/dev/null || bail "docker import failed"
 make_probe_image || bail "probe image"
 start_driver || bail "driver container"
 vol=$(make_attempt_volumes) || bail "volumes: $vol"
+# attempts the VM closes for everyone after boot (ecivm-init's hardening
+# sysctls, attested and shown by security-report): "probe sysctl"
+vm_closed() {
+        case $1 in
+        insmod) echo "finit_module modules_disabled" ;;
+        kexec) echo "kexec_file_load kexec_load_disabled" ;;
+        esac
+}
 for e in "${ATTEMPTS[@]}"; do
         name=${e%%|*}
         run_attempt plain-runc "$e"
-        if grep -q ESCAPED <<<"$out"; then ok "escape $name works under plain runc"
+        closed=$(vm_closed "$name")
+        if [ -n "$closed" ]; then
+                # ecivm-init closes these for every process of the VM after boot:
+                # plain runc must get EPERM too, and the sysctl must read 1
+                probe=$(indocker run --rm --runtime=plain-runc --privileged eciprobe sh -c \
+                        "sysprobe ${closed%% *}; cat /proc/sys/kernel/${closed#* }" 2>&1 | tr '\n' ' ')
+                if ! grep -q ESCAPED <<<"$out" && [[ $probe == "${closed%% *} EPERM 1 " ]]; then
+                        ok "escape $name: closed for every runtime, plain runc included (${closed#* }=1: $probe)"
+                else not_ok "escape $name under plain runc: $probe $out"; fi
+        elif grep -q ESCAPED <<<"$out"; then ok "escape $name works under plain runc"
         else not_ok "escape $name does not work under plain runc (the ECI check would be vacuous)"; diag "$out"; fi
         # the same request from inside the VM, past the host socket's
         # filter: ecivm-runc alone must refuse or confine it
