@@ -21,7 +21,7 @@ fail=0
 for f in "${files[@]}"; do
         clang-tidy --quiet "$f" -- -std=gnu11 -include config.h -I. -Iwire -Ivmm -Iguest/init -Iguest/runc $glib \
                 -DECIVM_LIBEXECDIR='""' -DECIVM_DATADIR='""' -DECIVM_SYSCONFDIR='""' -DECIVM_LOCALSTATEDIR='""' \
-                -DECIVM_SBINDIR='""' >"/tmp/clang-tidy.$$.log" 2>&1 || true
+                -DECIVM_SBINDIR='""' -DECIVM_PKGLIBDIR='""' >"/tmp/clang-tidy.$$.log" 2>&1 || true
         if grep -qE "(warning|error):" "/tmp/clang-tidy.$$.log"; then
                 grep -E -A3 "(warning|error):" "/tmp/clang-tidy.$$.log" | head -30
                 fail=1

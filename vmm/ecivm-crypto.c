@@ -53,7 +53,7 @@ static char *run(int argc, char **argv, GError **error)
         const void *data;
 
         if (g_str_equal(op, "sha256") && argc == 3)
-                return ecivm_sha256_fd(atoi(argv[2]), hex, error) ? g_strdup(hex) : NULL;
+                return ecivm_sha256_fd((int) g_ascii_strtoll(argv[2], NULL, 10), hex, error) ? g_strdup(hex) : NULL;
         if (g_str_equal(op, "key-id") && argc == 3)
                 return ecivm_sign_key_id(argv[2], error);
         if (g_str_equal(op, "public-pem") && argc == 3)
@@ -81,8 +81,8 @@ int main(int argc, char **argv)
         g_autofree char *out = run(argc, argv, &error);
 
         if (out == NULL) {
-                fprintf(stderr, "%s\n", error->message);
-                return ECIVM_CRYPTO_EXIT_BASE + (error->domain == ECIVM_ERROR ? error->code : ECIVM_ERROR_IO);
+                fprintf(stderr, "%s\n", error ? error->message : "failed");
+                return ECIVM_CRYPTO_EXIT_BASE + (error && error->domain == ECIVM_ERROR ? error->code : ECIVM_ERROR_IO);
         }
         fputs(out, stdout);
         return fflush(stdout) == 0 ? 0 : ECIVM_CRYPTO_EXIT_BASE + ECIVM_ERROR_IO;
