@@ -2,7 +2,6 @@
  * the CLI and the Desktop front end.  A bad request gets an error reply; an
  * oversized one also closes that client; the daemon and the VM go on. */
 #include <errno.h>
-#include <malloc.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -76,9 +75,6 @@ static void client_free(Client *c)
         g_string_free(c->in, TRUE);
         g_string_free(c->out, TRUE);
         g_free(c);
-        /* each client's buffers are freed here: give the pages back at once
-         * (ecivmd's target is <= 6 MiB resident under 100 requests/s) */
-        malloc_trim(0);
 }
 
 static void client_drop(Client *c)

@@ -283,20 +283,35 @@ static void stream_check_hup(wire_mux *m, struct stream *s)
                 stream_reset(m, s);
 }
 
-static void stream_on_writable(wire_mux *m, struct stream *s)
+/* Writes what the stream fd takes of P (counted as unacked); returns the
+ * bytes written, or -1 after resetting S on a write error. */
+static ssize_t stream_write(wire_mux *m, struct stream *s, const uint8_t *p, size_t len)
 {
-        while (s->to_fd.len > 0) {
-                ssize_t n = write(s->fd, s->to_fd.data + s->to_fd.off, s->to_fd.len);
+        size_t done = 0;
+
+        while (done < len) {
+                ssize_t n = write(s->fd, p + done, len - done);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         if (errno == EAGAIN)
                                 break;
                         stream_reset(m, s);
-                        return;
+                        return -1;
                 }
-                buf_consume(&s->to_fd, (size_t) n);
+                done += (size_t) n;
                 s->unacked += (uint32_t) n;
+        }
+        return (ssize_t) done;
+}
+
+static void stream_on_writable(wire_mux *m, struct stream *s)
+{
+        if (s->to_fd.len > 0) {
+                ssize_t n = stream_write(m, s, s->to_fd.data + s->to_fd.off, s->to_fd.len);
+                if (n < 0)
+                        return;
+                buf_consume(&s->to_fd, (size_t) n);
         }
         stream_flush_credit(m, s, s->to_fd.len == 0);
         if (s->to_fd.len == 0 && s->peer_shut && !s->wr_shut) {
@@ -390,20 +405,11 @@ static int on_open(wire_mux *m, uint32_t id)
 static void stream_deliver(wire_mux *m, struct stream *s, const uint8_t *p, size_t len)
 {
         if (s->to_fd.len == 0) {
-                while (len > 0) {
-                        ssize_t n = write(s->fd, p, len);
-                        if (n < 0) {
-                                if (errno == EINTR)
-                                        continue;
-                                if (errno == EAGAIN)
-                                        break;
-                                stream_reset(m, s);
-                                return;
-                        }
-                        p += n;
-                        len -= (size_t) n;
-                        s->unacked += (uint32_t) n;
-                }
+                ssize_t n = stream_write(m, s, p, len);
+                if (n < 0)
+                        return;
+                p += n;
+                len -= (size_t) n;
         }
         if (len > 0 && buf_append(&s->to_fd, p, len) < 0) {
                 stream_reset(m, s);
