@@ -12,6 +12,8 @@
 #include "docker-socket.h"
 #include "error.h"
 
+#define SOMAXCONN_MAX 4096 /* the kernel caps it at net.core.somaxconn */
+
 struct _EcivmDockerSocket {
         char *path;
         int fd;
@@ -51,7 +53,9 @@ int ecivm_unix_listen(const char *path, mode_t mode, const char *group, GError *
         mode_t old = umask(0177);
         int r = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
         umask(old);
-        if (r < 0 || listen(fd, 128) < 0)
+        /* dockerd's own listener takes the kernel's maximum (somaxconn): a
+         * burst of clients must queue, not get EAGAIN from connect() */
+        if (r < 0 || listen(fd, SOMAXCONN_MAX) < 0)
                 goto fail;
         if (gr && chown(path, 0, gr->gr_gid) < 0)
                 goto fail;

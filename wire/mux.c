@@ -17,6 +17,7 @@
 
 #define OUT_HIGH (1024u * 1024u)
 #define OUT_LOW (256u * 1024u)
+#define OUT_KEEP (64u * 1024u)
 #define CREDIT_BATCH (WIRE_WINDOW / 4)
 /* One pass over the channel reads until EAGAIN or this much: a virtio-serial
  * port hands out one 4 KiB buffer per read(), and each poll() round trip
@@ -632,6 +633,10 @@ static void channel_on_writable(wire_mux *m)
         }
         if (m->chan < 0)
                 return;
+        /* A burst (bulk uploads, hundreds of streams) may have grown the
+         * queue to megabytes: do not keep them once it has drained. */
+        if (m->out.len == 0 && m->out.cap > OUT_KEEP)
+                buf_free(&m->out);
         chan_rewatch(m);
         update_congestion(m);
 }

@@ -107,7 +107,7 @@ static int listen_engine(void)
                 return -errno;
         memcpy(sa.sun_path, ENGINE_SOCK, sizeof(ENGINE_SOCK));
         (void) unlink(ENGINE_SOCK);
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || chmod(ENGINE_SOCK, 0666) < 0 || listen(fd, 64) < 0) {
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || chmod(ENGINE_SOCK, 0666) < 0 || listen(fd, 4096) < 0) {
                 int r = -errno;
                 close(fd);
                 return r;

@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """256 parallel Docker API streams through ecivm's host socket for N seconds.
 
-Usage: api-streams.py DOCKER_SOCK ECIVMD_PID CONTAINER [SECONDS] [STREAMS]
+Usage: api-streams.py DOCKER_SOCK ECIVMD_PID CONTAINER SINK [SECONDS] [STREAMS]
 Each stream loops one kind of request on fresh connections: /_ping,
 /containers/json, an attach stream (reads the running CONTAINER's output
-until a line arrives) or a bulk upload (a 1 MiB tar into CONTAINER's /tmp).
+until a line arrives) or a bulk upload (a 1 MiB tar into SINK's /tmp).
+The uploads go to another container because dockerd 20.10 holds a
+container's lock for the whole of an archive extraction (daemon/archive.go),
+and attach takes that lock before it answers: 16 uploads in a loop into the
+attached container kept every attach waiting for its 101 (seen on
+2026-11-29: the request delivered to dockerd and credited back, not one
+response byte), a dockerd queue, not a relay fault.
 Prints per-kind counts, errors and ecivmd's fd/RSS samples; exit 1 on any
 error."""
 import io
@@ -15,9 +21,9 @@ import time
 
 import soaklib
 
-sock, pid, cid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 60
-streams = int(sys.argv[5]) if len(sys.argv) > 5 else 256
+sock, pid, cid, sink = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+seconds = float(sys.argv[5]) if len(sys.argv) > 5 else 60
+streams = int(sys.argv[6]) if len(sys.argv) > 6 else 256
 
 tar = io.BytesIO()
 with tarfile.open(fileobj=tar, mode="w") as t:
@@ -38,32 +44,41 @@ def containers():
     return st == 200 and body.startswith(b"[")
 
 
+class Failed(Exception):
+    pass
+
+
 def attach():
     s = soaklib.connect(sock, 60)
+    phase = "sending the request"
     try:
         s.sendall(("POST /v1.41/containers/%s/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: docker\r\n"
                    "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n" % cid).encode())
+        phase = "waiting for the response head"
         buf = b""
         while b"\r\n\r\n" not in buf:
             chunk = s.recv(4096)
             if not chunk:
-                return False
+                raise Failed("EOF " + phase)
             buf += chunk
         if not (buf.startswith(b"HTTP/1.1 101") or buf.startswith(b"HTTP/1.1 200")):
-            return False
+            raise Failed("answered %r" % buf[:40])
+        phase = "waiting for the container's output"
         rest = buf.partition(b"\r\n\r\n")[2]
         while b"tick" not in rest:
             chunk = s.recv(4096)
             if not chunk:
-                return False
+                raise Failed("EOF " + phase)
             rest += chunk
         return True
+    except TimeoutError:
+        raise Failed("timed out " + phase)
     finally:
         s.close()
 
 
 def upload():
-    st, _, _ = soaklib.request(sock, "PUT", "/v1.41/containers/%s/archive?path=/tmp" % cid, TAR,
+    st, _, _ = soaklib.request(sock, "PUT", "/v1.41/containers/%s/archive?path=/tmp" % sink, TAR,
                                ctype="application/x-tar")
     return st == 200
 
