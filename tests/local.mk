@@ -166,6 +166,12 @@ tests_unit_test_api_proto_SOURCES = tests/unit/test-api-proto.c $(VMM_UNIT_COMMO
 tests_unit_test_api_proto_CFLAGS = $(VMM_UNIT_CFLAGS)
 tests_unit_test_api_proto_LDADD = $(VMM_UNIT_LDADD)
 EXTRA_DIST += tests/unit/golden/api-proto
+# ecivmd's child processes (vmm/child.c)
+check_PROGRAMS += tests/unit/test-child
+TESTS += tests/unit/test-child
+tests_unit_test_child_SOURCES = tests/unit/test-child.c vmm/child.c vmm/child.h $(VMM_UNIT_COMMON)
+tests_unit_test_child_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_child_LDADD = $(VMM_UNIT_LDADD)
 # --- end service protocol test ---
 
 # --- libvirt unit tests (domain XML builder) ---

@@ -38,7 +38,8 @@ vmm_ecivmd_SOURCES = vmm/ecivmd.c \
 vmm_ecivmd_CFLAGS = $(ECIVM_HOST_CFLAGS)
 # No libcrypto in the daemon: its digests and signatures run in ecivm-crypto
 # (crypto-helper.h).
-vmm_ecivmd_SOURCES += vmm/crypto-helper.c vmm/crypto-helper.h vmm/self-path.c vmm/self-path.h
+vmm_ecivmd_SOURCES += vmm/crypto-helper.c vmm/crypto-helper.h vmm/self-path.c vmm/self-path.h \
+	vmm/child.c vmm/child.h
 vmm_ecivmd_LDADD = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS)
 pkglibexec_PROGRAMS += vmm/ecivm-crypto
 vmm_ecivm_crypto_SOURCES = vmm/ecivm-crypto.c vmm/crypto-helper.h
