@@ -166,6 +166,12 @@ tests_unit_test_api_proto_SOURCES = tests/unit/test-api-proto.c $(VMM_UNIT_COMMO
 tests_unit_test_api_proto_CFLAGS = $(VMM_UNIT_CFLAGS)
 tests_unit_test_api_proto_LDADD = $(VMM_UNIT_LDADD)
 EXTRA_DIST += tests/unit/golden/api-proto
+# ecivmd's child processes (vmm/child.c)
+check_PROGRAMS += tests/unit/test-child
+TESTS += tests/unit/test-child
+tests_unit_test_child_SOURCES = tests/unit/test-child.c vmm/child.c vmm/child.h $(VMM_UNIT_COMMON)
+tests_unit_test_child_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_child_LDADD = $(VMM_UNIT_LDADD)
 # --- end service protocol test ---
 
 # --- libvirt unit tests (domain XML builder) ---
@@ -270,7 +276,7 @@ fuzz-parsers: vmm/libecivm-core.a
 	  -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\" \
 	  $(top_srcdir)/tests/fuzz/fuzz-parsers.c $(top_srcdir)/guest/init/cmdline.c $(top_srcdir)/wire/wire.c \
 	  $(addprefix $(top_srcdir)/,$(filter %.c,$(vmm_libecivm_core_a_SOURCES))) \
-	  $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(LIBVIRT_LIBS) $(UUID_LIBS) -o tests/out/fuzz-parsers/fuzz-parsers
+	  $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(LIBVIRT_LIBS) -o tests/out/fuzz-parsers/fuzz-parsers
 	@for t in $(FUZZ_PARSER_TARGETS); do \
 	  echo "[fuzz] $$t for $${FUZZ_SECONDS:-60} s"; \
 	  mkdir -p tests/out/fuzz-parsers/$$t; \

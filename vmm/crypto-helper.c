@@ -7,8 +7,9 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include <gio/gio.h>
+#include <sys/wait.h>
 
+#include "child.h"
 #include "crypto-helper.h"
 #include "digest.h"
 #include "error.h"
@@ -17,13 +18,13 @@
 
 #define HELPER_FD 3
 
-static gboolean set_failure(GSubprocess *p, GBytes *err, GError **error)
+static gboolean set_failure(int status, const GString *err, GError **error)
 {
-        g_autofree char *msg = g_strstrip(g_strndup(g_bytes_get_data(err, NULL), g_bytes_get_size(err)));
+        g_autofree char *msg = g_strstrip(g_strndup(err->str, err->len));
         int code = ECIVM_ERROR_IO;
 
-        if (g_subprocess_get_if_exited(p)) {
-                int st = g_subprocess_get_exit_status(p);
+        if (WIFEXITED(status)) {
+                int st = WEXITSTATUS(status);
 
                 if (st >= ECIVM_CRYPTO_EXIT_BASE && st <= ECIVM_CRYPTO_EXIT_BASE + ECIVM_ERROR_PROTOCOL)
                         code = st - ECIVM_CRYPTO_EXIT_BASE;
@@ -33,7 +34,7 @@ static gboolean set_failure(GSubprocess *p, GBytes *err, GError **error)
                 }
         } else if (!*msg) {
                 g_free(msg);
-                msg = g_strdup_printf(ECIVM_CRYPTO_HELPER ": killed by signal %d", g_subprocess_get_term_sig(p));
+                msg = g_strdup_printf(ECIVM_CRYPTO_HELPER ": killed by signal %d", WTERMSIG(status));
         }
         g_set_error_literal(error, ECIVM_ERROR, code, msg);
         return FALSE;
@@ -44,36 +45,32 @@ static gboolean set_failure(GSubprocess *p, GBytes *err, GError **error)
 static gboolean helper(const char *const *args, int pass_fd, const void *in, gsize in_len, char **ret_out,
                        GError **error)
 {
-        g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(
-                G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
         g_autofree char *path = ecivm_path_beside_self(ECIVM_CRYPTO_HELPER, ECIVM_LIBEXECDIR);
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
-        g_autoptr(GBytes) input = g_bytes_new_static(in ? in : "", in_len);
-        g_autoptr(GBytes) out = NULL, err = NULL;
-        g_autoptr(GSubprocess) p = NULL;
+        g_autoptr(GString) out = NULL, err = NULL;
+        EcivmChildFd fd = { -1, HELPER_FD };
+        int status;
 
         if (pass_fd >= 0) {
-                int copy = fcntl(pass_fd, F_DUPFD_CLOEXEC, HELPER_FD + 1);
-
-                if (copy < 0) {
+                fd.fd = fcntl(pass_fd, F_DUPFD_CLOEXEC, HELPER_FD + 1);
+                if (fd.fd < 0) {
                         g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "dup: %s", g_strerror(errno));
                         return FALSE;
                 }
-                g_subprocess_launcher_take_fd(l, copy, HELPER_FD);
         }
         g_ptr_array_add(argv, path);
         for (; *args; args++)
                 g_ptr_array_add(argv, (gpointer) *args);
         g_ptr_array_add(argv, NULL);
-        p = g_subprocess_launcher_spawnv(l, (const char *const *) argv->pdata, error);
-        if (p == NULL || !g_subprocess_communicate(p, input, NULL, &out, &err, error)) {
+        if (!ecivm_child_communicate((const char *const *) argv->pdata, &fd, pass_fd >= 0 ? 1 : 0, in, in_len, &out,
+                                     &err, &status, error)) {
                 g_prefix_error(error, "%s: ", path);
                 return FALSE;
         }
-        if (!g_subprocess_get_successful(p))
-                return set_failure(p, err, error);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return set_failure(status, err, error);
         if (ret_out)
-                *ret_out = g_strndup(g_bytes_get_data(out, NULL), g_bytes_get_size(out));
+                *ret_out = g_strndup(out->str, out->len);
         return TRUE;
 }
 

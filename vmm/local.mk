@@ -38,7 +38,8 @@ vmm_ecivmd_SOURCES = vmm/ecivmd.c \
 vmm_ecivmd_CFLAGS = $(ECIVM_HOST_CFLAGS)
 # No libcrypto in the daemon: its digests and signatures run in ecivm-crypto
 # (crypto-helper.h).
-vmm_ecivmd_SOURCES += vmm/crypto-helper.c vmm/crypto-helper.h vmm/self-path.c vmm/self-path.h
+vmm_ecivmd_SOURCES += vmm/crypto-helper.c vmm/crypto-helper.h vmm/self-path.c vmm/self-path.h \
+	vmm/child.c vmm/child.h
 vmm_ecivmd_LDADD = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS)
 pkglibexec_PROGRAMS += vmm/ecivm-crypto
 vmm_ecivm_crypto_SOURCES = vmm/ecivm-crypto.c vmm/crypto-helper.h
@@ -84,6 +85,4 @@ vmm_libecivm_core_a_SOURCES += vmm/attest.c vmm/attest.h vmm/attest-evidence.c v
 	vmm/attest-verify.h
 # ecivmd: asks the guest for evidence and signs the document.
 vmm_ecivmd_SOURCES += vmm/vm-attest.c
-vmm_ecivmd_CFLAGS += $(UUID_CFLAGS)
-vmm_ecivmd_LDADD += $(UUID_LIBS)
 # --- end attestation ---

@@ -4,11 +4,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "error.h"
 #include "qemu-argv.h"
 #include "vm-priv.h"
@@ -79,7 +80,8 @@ static EcivmLaunchPlan *build_plan(EcivmVm *vm, GError **error)
         return g_steal_pointer(&plan);
 }
 
-static gboolean pass_dup(GSubprocessLauncher *l, int fd, int target, GError **error)
+/* FDS[*N] = a duplicate of FD as TARGET in QEMU. */
+static gboolean pass_dup(EcivmChildFd *fds, gsize *n, int fd, int target, GError **error)
 {
         int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 
@@ -87,12 +89,12 @@ static gboolean pass_dup(GSubprocessLauncher *l, int fd, int target, GError **er
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "dup: %s", g_strerror(errno));
                 return FALSE;
         }
-        g_subprocess_launcher_take_fd(l, copy, target);
+        fds[(*n)++] = (EcivmChildFd) { copy, target };
         return TRUE;
 }
 
 /* Socketpair: our end goes to a mux, the other to QEMU's chardev. */
-static gboolean attach_channel(EcivmVm *vm, GSubprocessLauncher *l, int target, EcivmMuxSource **ret,
+static gboolean attach_channel(EcivmVm *vm, EcivmChildFd *fds, gsize *n, int target, EcivmMuxSource **ret,
                                const EcivmMuxCallbacks *cb, GError **error)
 {
         int sv[2];
@@ -101,27 +103,22 @@ static gboolean attach_channel(EcivmVm *vm, GSubprocessLauncher *l, int target, 
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "socketpair: %s", g_strerror(errno));
                 return FALSE;
         }
-        g_subprocess_launcher_take_fd(l, sv[1], target);
+        fds[(*n)++] = (EcivmChildFd) { sv[1], target };
         *ret = ecivm_mux_source_new(cb, vm);
         wire_mux_attach_channel(ecivm_mux_source_get_mux(*ret), sv[0], TRUE);
         return TRUE;
 }
 
-static void on_qemu_exit(GObject *source, GAsyncResult *res, gpointer user)
+static void on_qemu_exit(EcivmChild *proc, int status, gpointer user)
 {
-        GSubprocess *proc = G_SUBPROCESS(source);
         EcivmVm *vm = user;
-        g_autoptr(GError) error = NULL;
         g_autofree char *how = NULL;
 
-        if (!g_subprocess_wait_finish(proc, res, &error) && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return;
         if (proc != vm->qemu)
                 return;
-        how = g_subprocess_get_if_signaled(proc)
-                      ? g_strdup_printf("killed by signal %d", g_subprocess_get_term_sig(proc))
-                      : g_strdup_printf("exit status %d", g_subprocess_get_exit_status(proc));
-        g_clear_object(&vm->qemu);
+        how = WIFSIGNALED(status) ? g_strdup_printf("killed by signal %d", WTERMSIG(status))
+                                  : g_strdup_printf("exit status %d", WEXITSTATUS(status));
+        g_clear_pointer(&vm->qemu, ecivm_child_free);
         ecivm_vm_release_run(vm);
         if (vm->state == ECIVM_VM_STOPPING && !vm->guest_failure) {
                 ecivm_vm_set_state(vm, ECIVM_VM_STOPPED, "powered off");
@@ -140,8 +137,7 @@ void ecivm_vm_kill(EcivmVm *vm, const char *reason)
         g_warning("vm: %s: killing QEMU", reason);
         g_free(vm->kill_reason);
         vm->kill_reason = g_strdup(reason);
-        if (vm->qemu)
-                g_subprocess_force_exit(vm->qemu);
+        ecivm_child_kill(vm->qemu, SIGKILL);
         ecivm_vm_libvirt_destroy(vm);
 }
 
@@ -155,40 +151,31 @@ static gboolean on_boot_deadline(gpointer user)
         return G_SOURCE_REMOVE;
 }
 
-/* QEMU must not outlive a killed ecivmd: the next one could not reach it. */
-static void die_with_parent(gpointer user)
+static EcivmChild *spawn(EcivmVm *vm, int data_fd, GError **error)
 {
-        (void) user;
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GSubprocess *spawn(EcivmVm *vm, int data_fd, GError **error)
-{
-        g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
         g_autoptr(EcivmLaunchPlan) plan = build_plan(vm, error);
         g_autofree char *log = g_build_filename(vm->config.state_dir, "qemu.log", NULL);
+        g_autofree char *line = NULL;
         g_auto(GStrv) argv = NULL;
+        EcivmChildFd fds[8];
+        gsize n = 0;
 
-        if (!plan)
+        fds[n++] = (EcivmChildFd) { data_fd, FD_DATA };
+        if (!plan || !(argv = ecivm_qemu_argv_build(plan, error)) ||
+            !pass_dup(fds, &n, vm->image->kernel_fd, FD_KERNEL, error) ||
+            !pass_dup(fds, &n, vm->image->initrd_fd, FD_INITRD, error) ||
+            !pass_dup(fds, &n, vm->image->root_fd, FD_ROOT, error) ||
+            !pass_dup(fds, &n, vm->image->hash_tree_fd, FD_VERITY, error) ||
+            !attach_channel(vm, fds, &n, FD_CONTROL, &vm->control, &ecivm_vm_control_callbacks, error) ||
+            !attach_channel(vm, fds, &n, FD_DOCKER, &vm->docker, &ecivm_vm_docker_callbacks, error)) {
+                for (gsize i = 0; i < n; i++)
+                        close(fds[i].fd);
                 return NULL;
-        argv = ecivm_qemu_argv_build(plan, error);
-        if (!argv)
-                return NULL;
-        if (!pass_dup(l, vm->image->kernel_fd, FD_KERNEL, error) ||
-            !pass_dup(l, vm->image->initrd_fd, FD_INITRD, error) ||
-            !pass_dup(l, vm->image->root_fd, FD_ROOT, error) ||
-            !pass_dup(l, vm->image->hash_tree_fd, FD_VERITY, error))
-                return NULL;
-        g_subprocess_launcher_take_fd(l, data_fd, FD_DATA);
-        if (!attach_channel(vm, l, FD_CONTROL, &vm->control, &ecivm_vm_control_callbacks, error) ||
-            !attach_channel(vm, l, FD_DOCKER, &vm->docker, &ecivm_vm_docker_callbacks, error))
-                return NULL;
-        g_subprocess_launcher_set_stdout_file_path(l, log);
-        g_subprocess_launcher_set_stderr_file_path(l, log);
-        g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
-        g_autofree char *line = g_strjoinv(" ", argv);
+        }
+        line = g_strjoinv(" ", argv);
         g_message("vm: exec %s", line);
-        return g_subprocess_launcher_spawnv(l, (const char *const *) argv, error);
+        /* QEMU must not outlive a killed ecivmd: the next one could not reach it. */
+        return ecivm_child_spawn((const char *const *) argv, fds, n, log, TRUE, on_qemu_exit, vm, error);
 }
 
 void ecivm_vm_launch(EcivmVm *vm)
@@ -211,6 +198,5 @@ void ecivm_vm_launch(EcivmVm *vm)
                 return;
         }
         vm->qemu_exec_mono = g_get_monotonic_time();
-        g_subprocess_wait_async(vm->qemu, NULL, on_qemu_exit, vm);
         vm->timer = g_timeout_add_seconds(vm->config.boot_timeout_s, on_boot_deadline, vm);
 }

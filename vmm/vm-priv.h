@@ -6,10 +6,11 @@
 #error "vm-priv.h is for vm*.c only"
 #endif
 
-#include <gio/gio.h>
+#include <glib.h>
 
 #include "backend-libvirt.h"
 #include "backoff.h"
+#include "child.h"
 #include "docker-socket.h"
 #include "launch-plan.h"
 #include "measure.h"
@@ -35,9 +36,8 @@ struct _EcivmVm {
 
         EcivmMeasuredImage *image;
         EcivmLibvirtVm *libvirt; /* the running VM with config.libvirt_uri (vm-libvirt.c) */
-        GSubprocess *qemu;     /* the running VM */
-        GSubprocess *probe;    /* a KVM probe in flight */
-        GCancellable *cancel;  /* cancels waits of the current boot */
+        EcivmChild *qemu;      /* the running VM */
+        EcivmChild *probe;     /* a KVM probe in flight */
         guint timer;           /* boot / stop / probe deadline */
 
         EcivmMuxSource *control;

@@ -4,10 +4,12 @@
 #define ECIVM_VM_PRIV_ALLOW
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "error.h"
 #include "qemu-argv.h"
 #include "vm-priv.h"
@@ -81,11 +83,10 @@ static char *read_text(const char *path)
         return text;
 }
 
-static void on_probe_exit(GObject *source, GAsyncResult *res, gpointer user)
+static void on_probe_exit(EcivmChild *proc, int status, gpointer user)
 {
         Probe *p = user;
         EcivmVm *vm = p->vm;
-        GSubprocess *proc = G_SUBPROCESS(source);
         g_autofree char *console = read_text(p->console_path);
         g_autofree char *err = read_text(p->stderr_path);
         g_autofree char *reason = NULL;
@@ -93,17 +94,16 @@ static void on_probe_exit(GObject *source, GAsyncResult *res, gpointer user)
         EcivmAccelVerdict verdict;
         gboolean exited = !p->marker_seen && !p->timed_out;
 
-        g_subprocess_wait_finish(proc, res, NULL);
         if (vm->probe != proc || vm->state != ECIVM_VM_MEASURING) {
                 /* the start was abandoned (stop, free) while the probe ran */
                 if (vm->probe == proc)
-                        g_clear_object(&vm->probe);
+                        g_clear_pointer(&vm->probe, ecivm_child_free);
                 probe_free(p);
                 return;
         }
-        verdict = ecivm_accel_probe_verdict(console, err, exited, g_subprocess_get_status(proc), p->timed_out,
+        verdict = ecivm_accel_probe_verdict(console, err, exited, status, p->timed_out,
                                             vm->config.probe_timeout_s, &reason);
-        g_clear_object(&vm->probe); /* the only reference: PROC is gone after this */
+        g_clear_pointer(&vm->probe, ecivm_child_free); /* PROC is gone after this */
         EcivmAccelCacheEntry entry = { .key = p->cache_key, .verdict = verdict, .reason = reason };
         if (!ecivm_accel_cache_save(p->cache_path, &entry, &error))
                 g_warning("accel: cannot cache the probe verdict: %s", error->message);
@@ -128,8 +128,7 @@ static gboolean on_probe_tick(gpointer user)
         else
                 return G_SOURCE_CONTINUE;
         p->poll_timer = 0;
-        if (p->vm->probe)
-                g_subprocess_force_exit(p->vm->probe);
+        ecivm_child_kill(p->vm->probe, SIGKILL);
         return G_SOURCE_REMOVE;
 }
 
@@ -157,12 +156,13 @@ static EcivmLaunchPlan *probe_plan(EcivmVm *vm, Probe *p, GError **error)
         return g_steal_pointer(&plan);
 }
 
-static GSubprocess *spawn_probe(EcivmVm *vm, Probe *p, GError **error)
+static EcivmChild *spawn_probe(EcivmVm *vm, Probe *p, GError **error)
 {
-        g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
         g_autoptr(EcivmLaunchPlan) plan = probe_plan(vm, p, error);
         g_auto(GStrv) argv = NULL;
         const int src[] = { vm->image->kernel_fd, vm->image->initrd_fd, vm->image->root_fd };
+        EcivmChildFd fds[5];
+        gsize n = 0;
         int sv[2];
 
         if (!plan || !(argv = ecivm_qemu_argv_build(plan, error)))
@@ -173,16 +173,16 @@ static GSubprocess *spawn_probe(EcivmVm *vm, Probe *p, GError **error)
         for (int i = 0; i < 2; i++) {
                 if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
                         g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "socketpair: %s", g_strerror(errno));
+                        for (gsize j = 0; j < n; j++)
+                                close(fds[j].fd);
                         return NULL;
                 }
                 close(sv[0]);
-                g_subprocess_launcher_take_fd(l, sv[1], 3 + i);
+                fds[n++] = (EcivmChildFd) { sv[1], 3 + i };
         }
         for (int i = 0; i < 3; i++)
-                g_subprocess_launcher_take_fd(l, fcntl(src[i], F_DUPFD_CLOEXEC, 10), 5 + i);
-        g_subprocess_launcher_set_stdout_file_path(l, p->stderr_path);
-        g_subprocess_launcher_set_stderr_file_path(l, p->stderr_path);
-        return g_subprocess_launcher_spawnv(l, (const char *const *) argv, error);
+                fds[n++] = (EcivmChildFd) { fcntl(src[i], F_DUPFD_CLOEXEC, 10), 5 + i };
+        return ecivm_child_spawn((const char *const *) argv, fds, n, p->stderr_path, FALSE, on_probe_exit, p, error);
 }
 
 static void start_probe(EcivmVm *vm, char *cache_path, char *key)
@@ -204,7 +204,6 @@ static void start_probe(EcivmVm *vm, char *cache_path, char *key)
                 use_accel(vm, ECIVM_ACCEL_TCG, why);
                 return;
         }
-        g_subprocess_wait_async(vm->probe, NULL, on_probe_exit, p);
         p->poll_timer = g_timeout_add(200, on_probe_tick, p);
 }
 

@@ -64,15 +64,13 @@ void ecivm_vm_free(EcivmVm *vm)
 {
         if (!vm)
                 return;
-        if (vm->qemu)
-                g_subprocess_force_exit(vm->qemu);
+        ecivm_child_kill(vm->qemu, SIGKILL);
         ecivm_vm_libvirt_end(vm);
-        if (vm->probe)
-                g_subprocess_force_exit(vm->probe);
+        ecivm_child_kill(vm->probe, SIGKILL);
         ecivm_vm_release_run(vm);
         ecivm_vm_attest_free(vm);
-        g_clear_object(&vm->qemu);
-        g_clear_object(&vm->probe);
+        g_clear_pointer(&vm->qemu, ecivm_child_free);
+        g_clear_pointer(&vm->probe, ecivm_child_free);
         ecivm_vm_config_clear(&vm->config);
         g_free(vm->reason);
         g_free(vm->accel_reason);
@@ -127,10 +125,6 @@ void ecivm_vm_set_state(EcivmVm *vm, EcivmVmState state, const char *reason)
 void ecivm_vm_release_run(EcivmVm *vm)
 {
         ecivm_vm_attest_cancel_all(vm, "the VM stopped before the guest answered");
-        if (vm->cancel) {
-                g_cancellable_cancel(vm->cancel);
-                g_clear_object(&vm->cancel);
-        }
         g_clear_handle_id(&vm->timer, g_source_remove);
         g_clear_handle_id(&vm->heartbeat_timer, g_source_remove);
         g_clear_pointer(&vm->docker_socket, ecivm_docker_socket_free);
@@ -147,11 +141,9 @@ void ecivm_vm_fail(EcivmVm *vm, const char *fmt, ...)
         va_start(ap, fmt);
         reason = g_strdup_vprintf(fmt, ap);
         va_end(ap);
-        if (vm->qemu)
-                g_subprocess_force_exit(vm->qemu);
+        ecivm_child_kill(vm->qemu, SIGKILL);
         ecivm_vm_libvirt_end(vm);
-        if (vm->probe)
-                g_subprocess_force_exit(vm->probe);
+        ecivm_child_kill(vm->probe, SIGKILL);
         ecivm_vm_release_run(vm);
         ecivm_vm_set_state(vm, ECIVM_VM_FAILED, reason);
 }
@@ -195,7 +187,6 @@ void ecivm_vm_begin(EcivmVm *vm)
         vm->booted_mono = vm->ready_mono = vm->qemu_exec_mono = 0;
         vm->start_mono = g_get_monotonic_time();
         ecivm_vm_attest_new_boot(vm);
-        vm->cancel = g_cancellable_new();
         ecivm_vm_set_state(vm, ECIVM_VM_MEASURING, vm->restarts ? "automatic restart" : NULL);
         g_clear_pointer(&vm->settings, ecivm_settings_free);
         if (!prepare_dirs(vm, &local) || !(vm->settings = ecivm_vm_settings_read(vm, &local)) ||
@@ -260,8 +251,7 @@ static gboolean on_stop_deadline(gpointer user)
 
         vm->timer = 0;
         g_warning("vm: guest did not power off within %u s: killing QEMU", vm->config.stop_timeout_s);
-        if (vm->qemu)
-                g_subprocess_force_exit(vm->qemu);
+        ecivm_child_kill(vm->qemu, SIGKILL);
         ecivm_vm_libvirt_destroy(vm);
         return G_SOURCE_REMOVE;
 }
@@ -282,8 +272,7 @@ gboolean ecivm_vm_stop(EcivmVm *vm, GError **error)
         case ECIVM_VM_STOPPING:
                 return TRUE;
         case ECIVM_VM_MEASURING:
-                if (vm->probe)
-                        g_subprocess_force_exit(vm->probe);
+                ecivm_child_kill(vm->probe, SIGKILL);
                 ecivm_vm_release_run(vm);
                 ecivm_vm_set_state(vm, ECIVM_VM_STOPPED, "stopped before boot");
                 return TRUE;
@@ -301,8 +290,8 @@ gboolean ecivm_vm_stop(EcivmVm *vm, GError **error)
         ecivm_vm_set_state(vm, ECIVM_VM_STOPPING, "stop requested");
         g_clear_handle_id(&vm->timer, g_source_remove);
         vm->timer = g_timeout_add_seconds(vm->config.stop_timeout_s, on_stop_deadline, vm);
-        if (!ecivm_vm_send_control(vm, WIRE_V_SHUTDOWN) && vm->qemu)
-                g_subprocess_send_signal(vm->qemu, SIGTERM);
+        if (!ecivm_vm_send_control(vm, WIRE_V_SHUTDOWN))
+                ecivm_child_kill(vm->qemu, SIGTERM);
         return TRUE;
 }
 
@@ -359,7 +348,7 @@ JsonNode *ecivm_vm_status_json(const EcivmVm *vm)
         }
         if (vm->qemu && vm->state != ECIVM_VM_STOPPED) {
                 json_builder_set_member_name(b, "qemuPid");
-                json_builder_add_string_value(b, g_subprocess_get_identifier(vm->qemu));
+                json_builder_add_string_value(b, ecivm_child_get_identifier(vm->qemu));
         }
         if (vm->guest_kernel) {
                 json_builder_set_member_name(b, "guestKernel");
