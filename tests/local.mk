@@ -276,7 +276,7 @@ fuzz-parsers: vmm/libecivm-core.a
 	  -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\" \
 	  $(top_srcdir)/tests/fuzz/fuzz-parsers.c $(top_srcdir)/guest/init/cmdline.c $(top_srcdir)/wire/wire.c \
 	  $(addprefix $(top_srcdir)/,$(filter %.c,$(vmm_libecivm_core_a_SOURCES))) \
-	  $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(LIBVIRT_LIBS) -o tests/out/fuzz-parsers/fuzz-parsers
+	  $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(LIBVIRT_LIBS) $(UUID_LIBS) -o tests/out/fuzz-parsers/fuzz-parsers
 	@for t in $(FUZZ_PARSER_TARGETS); do \
 	  echo "[fuzz] $$t for $${FUZZ_SECONDS:-60} s"; \
 	  mkdir -p tests/out/fuzz-parsers/$$t; \

@@ -1,6 +1,4 @@
-#include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "attest.h"
 #include "error.h"
@@ -134,26 +132,4 @@ JsonNode *ecivm_attest_envelope(const char *payload, const char *signature_b64, 
         member_string(b, "keyId", key_id);
         json_builder_end_object(b);
         return json_builder_get_root(b);
-}
-
-/* A random (version 4) UUID, lower case, as libuuid's uuid_generate gave;
- * getrandom rather than libuuid spares ecivmd a library mapping (RSS). */
-void ecivm_attest_random_instance(char out[ECIVM_ATTEST_INSTANCE_LEN + 1])
-{
-        guint8 u[16];
-        gsize got = 0;
-
-        while (got < sizeof(u)) {
-                ssize_t n = getrandom(u + got, sizeof(u) - got, 0);
-
-                if (n > 0)
-                        got += (gsize) n;
-                else if (errno != EINTR)
-                        g_error("getrandom: %s", g_strerror(errno)); /* not before Linux 3.17 */
-        }
-        u[6] = (guint8) ((u[6] & 0x0f) | 0x40);
-        u[8] = (guint8) ((u[8] & 0x3f) | 0x80);
-        g_snprintf(out, ECIVM_ATTEST_INSTANCE_LEN + 1,
-                   "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
-                   u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }

@@ -77,8 +77,4 @@ JsonNode *ecivm_attest_envelope(const char *payload, const char *signature_b64, 
 /* ISO 8601 UTC with seconds ("2025-01-02T03:04:05Z"). */
 char *ecivm_attest_iso8601(gint64 real_time_us);
 
-/* The per-boot instance id: a random (version 4) UUID, lower case. */
-#define ECIVM_ATTEST_INSTANCE_LEN 36
-void ecivm_attest_random_instance(char out[ECIVM_ATTEST_INSTANCE_LEN + 1]);
-
 #endif

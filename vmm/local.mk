@@ -85,4 +85,6 @@ vmm_libecivm_core_a_SOURCES += vmm/attest.c vmm/attest.h vmm/attest-evidence.c v
 	vmm/attest-verify.h
 # ecivmd: asks the guest for evidence and signs the document.
 vmm_ecivmd_SOURCES += vmm/vm-attest.c
+vmm_ecivmd_CFLAGS += $(UUID_CFLAGS)
+vmm_ecivmd_LDADD += $(UUID_LIBS)
 # --- end attestation ---

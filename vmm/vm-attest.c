@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
+#include <uuid/uuid.h>
 
 #include "attest.h"
 #include "error.h"
@@ -26,7 +27,7 @@ typedef struct {
 } Pending;
 
 struct _EcivmVmAttest {
-        char instance[ECIVM_ATTEST_INSTANCE_LEN + 1];
+        char instance[37];
         gint64 boot_time_us;
         GPtrArray *pending; /* Pending * */
         guint next_handle;
@@ -53,8 +54,10 @@ static struct _EcivmVmAttest *state(EcivmVm *vm)
 void ecivm_vm_attest_new_boot(EcivmVm *vm)
 {
         struct _EcivmVmAttest *a = state(vm);
+        uuid_t u;
 
-        ecivm_attest_random_instance(a->instance);
+        uuid_generate(u);
+        uuid_unparse_lower(u, a->instance);
         a->boot_time_us = g_get_real_time();
 }
 

@@ -343,25 +343,9 @@ static void test_report_json(void **state)
         assert_non_null(strstr(text, "\"firstFailure\":\"nonce\"}"));
 }
 
-static void test_random_instance(void **state)
-{
-        char a[ECIVM_ATTEST_INSTANCE_LEN + 1], b[ECIVM_ATTEST_INSTANCE_LEN + 1];
-
-        ecivm_attest_random_instance(a);
-        ecivm_attest_random_instance(b);
-        assert_int_equal(strlen(a), 36);
-        for (guint i = 0; i < 36; i++)
-                assert_true(i == 8 || i == 13 || i == 18 || i == 23 ? a[i] == '-'
-                                                                   : strchr("0123456789abcdef", a[i]) != NULL);
-        assert_int_equal(a[14], '4');           /* version 4 */
-        assert_non_null(strchr("89ab", a[19])); /* RFC 4122 variant */
-        assert_string_not_equal(a, b);
-}
-
 int main(void)
 {
         const struct CMUnitTest fixed[] = {
-                cmocka_unit_test(test_random_instance),
                 cmocka_unit_test(test_every_field_tampered),
                 cmocka_unit_test(test_evidence_refusals),
                 cmocka_unit_test(test_nonce_check),
