@@ -47,6 +47,7 @@ guest_ecivm_runc_SOURCES = guest/runc/main.c \
 	guest/runc/allowlist.c guest/runc/allowlist.h \
 	guest/runc/facts.c guest/runc/facts.h \
 	guest/runc/rootfs.c guest/runc/rootfs.h \
+	guest/runc/mountinfo.c guest/runc/mountinfo.h \
 	$(ECIVM_RUNC_CORE)
 guest_ecivm_runc_CFLAGS = $(WARN_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
 guest_ecivm_runc_LDFLAGS =

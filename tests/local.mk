@@ -194,8 +194,10 @@ EXTRA_DIST += tests/unit/golden/domain-xml
 RUNC_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CMOCKA_CFLAGS) \
 	-I$(top_srcdir)/guest/runc -I$(top_srcdir)/tests/unit -DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
 RUNC_TEST_LDADD = $(JSON_LIBS) $(GLIB_LIBS) $(CMOCKA_LIBS)
-check_PROGRAMS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist
-TESTS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist
+check_PROGRAMS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist \
+	tests/unit/test-runc-mountinfo
+TESTS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist \
+	tests/unit/test-runc-mountinfo
 tests_unit_test_runc_policy_SOURCES = tests/unit/test-runc-policy.c tests/unit/vmm-golden.c tests/unit/vmm-golden.h \
 	guest/runc/policy.c guest/runc/policy.h guest/runc/allowlist.c guest/runc/allowlist.h
 tests_unit_test_runc_policy_CFLAGS = $(RUNC_TEST_CFLAGS)
@@ -204,10 +206,14 @@ tests_unit_test_runc_allowlist_SOURCES = tests/unit/test-runc-allowlist.c guest/
 	guest/runc/allowlist.h guest/runc/facts.c guest/runc/facts.h guest/runc/policy.c guest/runc/policy.h
 tests_unit_test_runc_allowlist_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_allowlist_LDADD = $(RUNC_TEST_LDADD)
+tests_unit_test_runc_mountinfo_SOURCES = tests/unit/test-runc-mountinfo.c tests/unit/vmm-golden.c \
+	tests/unit/vmm-golden.h guest/runc/mountinfo.c guest/runc/mountinfo.h
+tests_unit_test_runc_mountinfo_CFLAGS = $(RUNC_TEST_CFLAGS)
+tests_unit_test_runc_mountinfo_LDADD = $(RUNC_TEST_LDADD)
 tests_unit_test_runc_idalloc_SOURCES = tests/unit/test-runc-idalloc.c guest/runc/idalloc.c guest/runc/idalloc.h
 tests_unit_test_runc_idalloc_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_idalloc_LDADD = $(RUNC_TEST_LDADD)
-EXTRA_DIST += tests/unit/golden/runc-policy tests/unit/gen-runc-policy-cases.py
+EXTRA_DIST += tests/unit/golden/runc-policy tests/unit/gen-runc-policy-cases.py tests/unit/golden/runc-mountinfo
 # --- end ecivm-runc unit tests ---
 
 # --- settings, dockerd options policy (issue 4) ---

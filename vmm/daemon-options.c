@@ -59,6 +59,32 @@ static const char *const allowed_keys[] = {
         NULL,
 };
 
+#define ENTITLEMENTS_RULE "builder entitlements (network.host, security.insecure) would weaken isolation"
+
+/* builder.entitlements.{network-host,security-insecure} turn on `RUN
+ * --network=host` and `RUN --security=insecure` for BuildKit.  dockerd reads
+ * daemon.json with Go's encoding/json, which matches member names case-
+ * insensitively (and folds "ſ" to "s"), so a name check would miss
+ * "Entitlements": only builder.gc passes, spelt in ASCII. */
+static const char *builder_refusal(const char *value_json)
+{
+        g_autoptr(JsonNode) v = value_json ? json_from_string(value_json, NULL) : NULL;
+        g_autoptr(GList) names = NULL;
+
+        if (v == NULL || !JSON_NODE_HOLDS_OBJECT(v))
+                return "builder must be an object";
+        names = json_object_get_members(json_node_get_object(v));
+        for (GList *l = names; l; l = l->next) {
+                g_autofree char *lower = g_ascii_strdown(l->data, -1);
+
+                if (g_str_has_prefix(lower, "entitle"))
+                        return ENTITLEMENTS_RULE;
+                if (!g_str_equal(lower, "gc"))
+                        return "only builder.gc is allowed; " ENTITLEMENTS_RULE;
+        }
+        return NULL;
+}
+
 const char *ecivm_daemon_option_refusal(const char *key, const char *value_json,
                                         const EcivmDaemonOptionsPolicy *policy)
 {
@@ -67,9 +93,8 @@ const char *ecivm_daemon_option_refusal(const char *key, const char *value_json,
                         return refused_keys[i].reason;
         if (g_str_equal(key, "insecure-registries") && policy->eci_locked)
                 return "enhanced container isolation is locked on by the administrator";
-        /* builder.entitlements turns on network.host / security.insecure */
-        if (g_str_equal(key, "builder") && value_json && strstr(value_json, "\"entitlements\""))
-                return "builder entitlements (network.host, security.insecure) would weaken isolation";
+        if (g_str_equal(key, "builder"))
+                return builder_refusal(value_json);
         if (!g_strv_contains(allowed_keys, key))
                 return "it is not on ecivm's list of allowed dockerd options";
         return NULL;

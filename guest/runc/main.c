@@ -1,14 +1,19 @@
 /* ecivm-runc: the guest's `runc`.  create/run rewrite the bundle's
  * config.json by the ECI policy, then exec the real runc with the original
  * arguments; delete frees the container's user-ID range once the real runc
- * has deleted it; everything else goes straight through. */
+ * has deleted it, and so does a foreground `run` (BuildKit's build steps,
+ * which get no delete) once the real runc is done; everything else goes
+ * straight through. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +33,8 @@
 #define ROOTFS_DIR "/run/ecivm-runc"
 #define ENGINE_SOCKET "/run/ecivm-engine/docker.sock" /* ecivm-agent's, filtered by the host */
 #define DOCKER_ROOT "/var/lib/docker"
+/* where dockerd's BuildKit executor puts a build step's bundle */
+#define BUILDKIT_BUNDLES DOCKER_ROOT "/buildkit/executor/"
 #define LXCFS_DIR "/var/lib/lxcfs"
 #define DEFAULT_RUNC_ROOT "/run/runc"
 #define ID_FIRST 100000u
@@ -42,6 +49,7 @@ typedef struct {
         const char *command;
         const char *bundle;
         const char *id;
+        gboolean detach;
 } Args;
 
 /* ---------------------------------------------------------- arguments */
@@ -113,6 +121,8 @@ static void parse_args(int argc, char **argv, Args *a)
                         *strchr(key, '=') = '\0';
                 if ((v = option(argv, &i, "bundle")) != NULL || (v = option(argv, &i, "b")) != NULL)
                         a->bundle = v;
+                else if (strcmp(argv[i], "--detach") == 0 || strcmp(argv[i], "-d") == 0)
+                        a->detach = TRUE;
                 else if (takes_value(key, cmd_value) && !strchr(argv[i], '='))
                         i++;
         }
@@ -241,6 +251,18 @@ static gboolean bind_hits_socket(const EciPolicyContext *ctx, JsonNode *config)
         return TRUE;
 }
 
+/* dockerd's BuildKit executor runs each build step with `runc run` from a
+ * bundle of its own */
+static gboolean buildkit_step(const Args *a, const char *bundle)
+{
+        char real[PATH_MAX];
+
+        return strcmp(a->command, "run") == 0 && realpath(bundle, real) != NULL &&
+               g_str_has_prefix(real, BUILDKIT_BUNDLES);
+}
+
+static int run_foreground(const Args *a);
+
 static int do_create(const Args *a)
 {
         g_autofree char *bundle = a->bundle ? g_strdup(a->bundle) : g_get_current_dir();
@@ -270,6 +292,7 @@ static int do_create(const Args *a)
         }
         eci_facts_resolve(facts, config, mountinfo);
         eci_facts_to_context(facts, &ctx);
+        ctx.add_cgroupns = buildkit_step(a, bundle);
         if (!eci_idalloc_acquire(&ac, a->id, a->root, &base, &error)) {
                 report(a, "%s", error->message);
                 return 1;
@@ -319,6 +342,8 @@ static int do_create(const Args *a)
                 (void) eci_idalloc_release(&ac, a->id, NULL);
                 return 1;
         }
+        if (strcmp(a->command, "run") == 0 && !a->detach)
+                return run_foreground(a);
         execv(REAL_RUNC, a->argv);
         report(a, "ecivm: exec %s: %s", REAL_RUNC, g_strerror(errno));
         return 1;
@@ -342,6 +367,58 @@ static int run_real(const Args *a)
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return 1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* what a foreground `runc run` passes on to the container */
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+static volatile pid_t foreground_pid;
+
+static void forward(int sig)
+{
+        if (foreground_pid > 0)
+                (void) kill(foreground_pid, sig);
+}
+
+/* The real runc runs the container to its end and removes it, but nobody
+ * calls delete after a foreground run: its range and rootfs go here.  A
+ * SIGKILL of ours takes the real runc along (PDEATHSIG, as its caller asked
+ * of us); the range then comes back once its grace time is over. */
+static int run_foreground(const Args *a)
+{
+        EciIdAllocConfig ac = alloc_config();
+        g_autoptr(GError) error = NULL;
+        pid_t self = getpid(), pid;
+        int status;
+
+        pid = fork();
+        if (pid < 0) {
+                report(a, "ecivm: fork: %s", g_strerror(errno));
+                eci_rootfs_release(ROOTFS_DIR, a->id);
+                (void) eci_idalloc_release(&ac, a->id, NULL);
+                return 1;
+        }
+        if (pid == 0) {
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != self)
+                        _exit(1);
+                execv(REAL_RUNC, a->argv);
+                _exit(127);
+        }
+        foreground_pid = pid;
+        for (gsize i = 0; i < G_N_ELEMENTS(forwarded); i++) {
+                struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
+
+                sigemptyset(&sa.sa_mask);
+                (void) sigaction(forwarded[i], &sa, NULL);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        status = 1 << 8;
+                        break;
+                }
+        eci_rootfs_release(ROOTFS_DIR, a->id);
+        if (!eci_idalloc_release(&ac, a->id, &error))
+                report(a, "%s", error->message);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

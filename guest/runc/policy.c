@@ -163,9 +163,15 @@ static gboolean check_namespaces(JsonObject *linux_o, const EciPolicyContext *ct
 
                         found = type != NULL && strcmp(type, required_ns[r].type) == 0;
                 }
-                if (!found)
+                if (!found && ctx->add_cgroupns && strcmp(required_ns[r].type, "cgroup") == 0) {
+                        JsonObject *cg = json_object_new();
+
+                        json_object_set_string_member(cg, "type", "cgroup");
+                        json_array_add_object_element(kept, cg);
+                } else if (!found) {
                         return REFUSE(error, "%s is not allowed: containers cannot share namespaces with the VM",
                                       required_ns[r].flag);
+                }
         }
         for (guint i = 0; i < json_array_get_length(ns); i++) {
                 JsonObject *e = object_at(ns, i);

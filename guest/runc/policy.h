@@ -75,6 +75,9 @@ typedef struct {
         /* the agent's filtered engine socket: what an allow-listed container
          * gets when it binds dockerd's socket (NULL: it gets nothing) */
         const char *engine_socket;
+        /* a BuildKit build step (dockerd's executor asks for no cgroup
+         * namespace): it gets one of its own instead of a refusal */
+        gboolean add_cgroupns;
 } EciPolicyContext;
 
 #define ECI_DOCKER_SOCKET "/run/docker.sock"

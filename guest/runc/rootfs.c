@@ -1,12 +1,14 @@
 /* Docker hands runc an overlayfs root.path, and overlayfs cannot be
- * id-mapped (EINVAL on 6.1), but an overlay whose lower layers are id-mapped
+ * id-mapped (EINVAL on 6.1), but an overlay whose layers are id-mapped
  * mounts of ext4 works.  So: the image's layers (Docker's lowerdir, shared
  * by every container of that image, never copied) are bound id-mapped
- * with the container's range under DIR/ID/l<N>, and a new overlay over them
- * with the container's own upper layer (Docker's <layer>/diff, so `docker
- * diff/cp/commit` still see the changes) is mounted at DIR/ID/rootfs.
- * Files keep their on-disk owners; root-owned image files appear as root
- * inside, and what the container writes lands as its host IDs. */
+ * with the container's range under DIR/ID/l<N>, the container's own layer
+ * (Docker's <layer>, whose diff is the upper, so `docker
+ * diff/cp/commit` still see the changes) the same way under DIR/ID/u, and a
+ * new overlay over them is mounted at DIR/ID/rootfs.  Files keep their
+ * on-disk owners both ways: root-owned image files appear as root inside,
+ * and what the container's root writes lands as root (0) on disk, so a
+ * commit or a build step's layer has the owners the container saw. */
 #include "config.h"
 
 #include <errno.h>
@@ -27,6 +29,7 @@
 
 #include <glib/gstdio.h>
 
+#include "mountinfo.h"
 #include "rootfs.h"
 
 #define OVERLAY_ROOT "/var/lib/docker/overlay2"
@@ -42,11 +45,12 @@ static gboolean fail(GError **error, const char *what, const char *path)
         return FALSE;
 }
 
-/* A user namespace mapping 0..SIZE-1 to BASE..; its fd, or -1. */
-static int userns_fd(guint32 base, guint32 size)
+/* A user namespace mapping 0..SIZE-1 to BASE.. (and, with MOUNTER, SIZE to
+ * the VM's root); its fd, or -1. */
+static int userns_fd(guint32 base, guint32 size, gboolean mounter)
 {
         int sync_pipe[2], fd = -1;
-        char path[64], map[64];
+        char path[64], map[96];
         pid_t pid;
 
         if (pipe2(sync_pipe, O_CLOEXEC) < 0)
@@ -69,7 +73,13 @@ static int userns_fd(guint32 base, guint32 size)
                 _exit(0);
         }
         close(sync_pipe[0]);
-        snprintf(map, sizeof(map), "0 %u %u\n", base, size);
+        /* overlayfs creates its work files (copy-up, whiteouts) as the
+         * mounter, the VM's root: through an id-mapped upper that root
+         * needs an on-disk ID too, SIZE, outside every container's range */
+        if (mounter)
+                snprintf(map, sizeof(map), "0 %u %u\n%u 0 1\n", base, size, size);
+        else
+                snprintf(map, sizeof(map), "0 %u %u\n", base, size);
         /* wait until the child has its namespace */
         for (int i = 0; i < 2000; i++) {
                 struct stat a, b;
@@ -162,47 +172,30 @@ static const char *root_path(JsonNode *config)
                        NULL;
 }
 
-/* A root.path that is an overlay mounted by someone else (BuildKit's build
- * steps): its lowerdir and upperdir from mountinfo (the last mount there),
- * the upper inside Docker's layers.  Relative lowers are Docker's "l/…"
- * links, relative to OVERLAY_ROOT. */
-static gboolean overlay_of_mount(JsonNode *config, char **ret_layer, char **ret_lower, char **ret_upper)
+/* Docker's overlay2 paths are absolute, or relative to OVERLAY_ROOT when
+ * the options would not fit in a page ("l/<link>", "<id>/diff"). */
+static char *overlay_path(const char *p)
+{
+        return g_path_is_absolute(p) ? g_strdup(p) : g_build_filename(OVERLAY_ROOT, p, NULL);
+}
+
+/* A root.path that is an overlay mounted by someone else, or a bind of one
+ * (BuildKit's build steps: dockerd's graph driver mounts the snapshot's
+ * overlay, the executor binds it at <bundle>/rootfs): its lowerdir and its
+ * upper inside Docker's layers. */
+static gboolean overlay_of_mount(JsonNode *config, char **ret_lower, char **ret_upper)
 {
         const char *path = root_path(config);
-        g_autofree char *mi = NULL, *lower = NULL, *upper = NULL;
-        g_auto(GStrv) lines = NULL;
+        g_autofree char *mi = NULL, *lower = NULL, *upper = NULL, *abs_upper = NULL;
         char real[PATH_MAX], up[PATH_MAX];
 
-        if (path == NULL || realpath(path, real) == NULL || !g_file_get_contents("/proc/self/mountinfo", &mi, NULL, NULL))
+        if (path == NULL || realpath(path, real) == NULL ||
+            !g_file_get_contents("/proc/self/mountinfo", &mi, NULL, NULL) ||
+            !eci_mountinfo_overlay(mi, real, &lower, &upper))
                 return FALSE;
-        lines = g_strsplit(mi, "\n", -1);
-        for (guint i = 0; lines[i] != NULL; i++) {
-                const char *sep = strstr(lines[i], " - ");
-                g_autofree char *left = sep ? g_strndup(lines[i], (gsize) (sep - lines[i])) : NULL;
-                g_auto(GStrv) f = left ? g_strsplit(left, " ", -1) : NULL;
-                g_auto(GStrv) right = NULL, opts = NULL;
-
-                if (f == NULL || g_strv_length(f) < 5 || strcmp(f[4], real) != 0)
-                        continue;
-                g_clear_pointer(&lower, g_free);
-                g_clear_pointer(&upper, g_free);
-                right = g_strsplit(sep + 3, " ", 3);
-                if (g_strv_length(right) < 3 || strcmp(right[0], "overlay") != 0)
-                        continue;
-                opts = g_strsplit(right[2], ",", -1);
-                for (guint j = 0; opts[j] != NULL; j++) {
-                        if (g_str_has_prefix(opts[j], "lowerdir=")) {
-                                g_free(lower);
-                                lower = g_strdup(opts[j] + strlen("lowerdir="));
-                        } else if (g_str_has_prefix(opts[j], "upperdir=")) {
-                                g_free(upper);
-                                upper = g_strdup(opts[j] + strlen("upperdir="));
-                        }
-                }
-        }
-        if (lower == NULL || upper == NULL || realpath(upper, up) == NULL || !g_str_has_prefix(up, OVERLAY_ROOT "/"))
+        abs_upper = overlay_path(upper);
+        if (realpath(abs_upper, up) == NULL)
                 return FALSE;
-        *ret_layer = g_path_get_dirname(up);
         *ret_upper = g_strdup(up);
         *ret_lower = g_steal_pointer(&lower);
         return TRUE;
@@ -222,18 +215,19 @@ static char *layer_dir(JsonNode *config)
         return g_steal_pointer(&dir);
 }
 
-/* Shift the owners of the container's own upper layer from OLD to NEW base
- * (a restart that got another range). */
-static guint32 shift_old, shift_new, shift_size;
+/* An upper layer written by an earlier ecivm-runc, which stored the
+ * container's files as its host IDs (from BASE, in the layer's
+ * "ecivm-base"): shifted back to 0.. once. */
+static guint32 shift_old, shift_size;
 static int shift_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
         uid_t u = st->st_uid;
         gid_t g = st->st_gid;
 
         if (u >= shift_old && u - shift_old < shift_size)
-                u = u - shift_old + shift_new;
+                u -= shift_old;
         if (g >= shift_old && g - shift_old < shift_size)
-                g = g - shift_old + shift_new;
+                g -= shift_old;
         if ((u != st->st_uid || g != st->st_gid) && lchown(path, u, g) < 0)
                 return -1;
         /* lchown drops set-id bits; put them back */
@@ -242,25 +236,22 @@ static int shift_one(const char *path, const struct stat *st, int flag, struct F
         return 0;
 }
 
-static gboolean own_upper(const char *layer, const char *upper, guint32 base, guint32 size, GError **error)
+static gboolean unshift_upper(const char *layer, const char *upper, guint32 size, GError **error)
 {
         g_autofree char *mark = g_build_filename(layer, "ecivm-base", NULL);
         g_autofree char *old = NULL;
-        g_autofree char *now = g_strdup_printf("%u\n", base);
         guint64 old_base;
 
-        if (g_file_get_contents(mark, &old, NULL, NULL) && strcmp(old, now) != 0 &&
-            g_ascii_string_to_unsigned(g_strchomp(old), 10, 0, G_MAXUINT32, &old_base, NULL)) {
+        if (!g_file_get_contents(mark, &old, NULL, NULL))
+                return TRUE;
+        if (g_ascii_string_to_unsigned(g_strchomp(old), 10, 0, G_MAXUINT32, &old_base, NULL) && old_base != 0) {
                 shift_old = (guint32) old_base;
-                shift_new = base;
                 shift_size = size;
                 if (nftw(upper, shift_one, 64, FTW_PHYS | FTW_MOUNT) != 0)
                         return fail(error, "shift owners of", upper);
         }
-        if (lchown(upper, base, base) < 0)
-                return fail(error, "chown", upper);
-        if (!g_file_set_contents(mark, now, -1, error))
-                return FALSE;
+        if (g_unlink(mark) < 0)
+                return fail(error, "remove", mark);
         return TRUE;
 }
 
@@ -268,19 +259,30 @@ char *eci_rootfs_prepare(const char *dir, const char *id, JsonNode *config, guin
                          GError **error)
 {
         g_autofree char *layer = layer_dir(config);
-        g_autofree char *lower_file = NULL, *lower = NULL, *upper = NULL, *work = NULL;
-        g_autofree char *cdir = NULL, *target = NULL;
+        g_autofree char *lower_file = NULL, *lower = NULL, *upper = NULL, *upper_name = NULL;
+        g_autofree char *cdir = NULL, *target = NULL, *u = NULL, *work = NULL;
         g_autoptr(GString) lowers = g_string_new(NULL);
         g_autoptr(GString) opts = g_string_new(NULL);
         g_auto(GStrv) parts = NULL;
-        int ns = -1;
+        int ns = -1, upper_ns = -1;
 
         if (layer != NULL) {
                 lower_file = g_build_filename(layer, "lower", NULL);
                 if (!g_file_get_contents(lower_file, &lower, NULL, NULL))
                         return NULL; /* a layer without parents: nothing to map */
                 upper = g_build_filename(layer, "diff", NULL);
-        } else if (!overlay_of_mount(config, &layer, &lower, &upper)) {
+        } else if (overlay_of_mount(config, &lower, &upper)) {
+                layer = g_path_get_dirname(upper);
+        } else {
+                return NULL;
+        }
+        /* the upper and ecivm-work must share one mount: Docker's layer
+         * directory, OVERLAY_ROOT/<id> */
+        upper_name = g_path_get_basename(upper);
+        if (!g_str_has_prefix(layer, OVERLAY_ROOT "/") || strchr(layer + strlen(OVERLAY_ROOT) + 1, '/') != NULL ||
+            strcmp(upper_name, "diff") != 0) {
+                errno = EINVAL;
+                fail(error, "upper layer", upper);
                 return NULL;
         }
         eci_rootfs_release(dir, id);
@@ -295,17 +297,17 @@ char *eci_rootfs_prepare(const char *dir, const char *id, JsonNode *config, guin
                 fail(error, "mkdir", work);
                 return NULL;
         }
-        if (!own_upper(layer, upper, base, size, error))
+        if (!unshift_upper(layer, upper, size, error))
                 return NULL;
-        ns = userns_fd(base, size);
-        if (ns < 0) {
+        ns = userns_fd(base, size, FALSE);
+        upper_ns = userns_fd(base, size, TRUE);
+        if (ns < 0 || upper_ns < 0) {
                 fail(error, "user namespace for", id);
-                return NULL;
+                goto error;
         }
         parts = g_strsplit(g_strchomp(lower), ":", MAX_LAYERS + 1);
         for (guint i = 0; parts[i] != NULL; i++) {
-                g_autofree char *src = g_path_is_absolute(parts[i]) ? g_strdup(parts[i]) :
-                                                                       g_build_filename(OVERLAY_ROOT, parts[i], NULL);
+                g_autofree char *src = overlay_path(parts[i]);
                 g_autofree char *name = g_strdup_printf("l%u", i);
                 g_autofree char *dst = g_build_filename(cdir, name, NULL);
                 char real[PATH_MAX];
@@ -320,15 +322,22 @@ char *eci_rootfs_prepare(const char *dir, const char *id, JsonNode *config, guin
                         goto error;
                 g_string_append_printf(lowers, "%s%s", i ? ":" : "", dst);
         }
-        g_string_printf(opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowers->str, upper, work);
+        u = g_build_filename(cdir, "u", NULL);
+        if (!bind_idmapped(layer, u, upper_ns, error))
+                goto error;
+        g_string_printf(opts, "lowerdir=%s,upperdir=%s/diff,workdir=%s/ecivm-work", lowers->str, u, u);
         if (mount("overlay", target, "overlay", 0, opts->str) < 0) {
                 fail(error, "mount overlay at", target);
                 goto error;
         }
         close(ns);
+        close(upper_ns);
         return g_steal_pointer(&target);
 error:
-        close(ns);
+        if (ns >= 0)
+                close(ns);
+        if (upper_ns >= 0)
+                close(upper_ns);
         eci_rootfs_release(dir, id);
         return NULL;
 }
@@ -342,7 +351,7 @@ gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *confi
 
         if (strchr(id, '/') != NULL || id[0] == '.' || g_mkdir_with_parents(cdir, 0711) < 0)
                 return fail(error, "mkdir", cdir);
-        ns = userns_fd(base, size);
+        ns = userns_fd(base, size, FALSE);
         if (ns < 0)
                 return fail(error, "user namespace for", id);
         ok = map_volumes(config, cdir, ns, error);

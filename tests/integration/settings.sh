@@ -36,6 +36,11 @@ refused "dockerd options that weaken isolation are refused" '"runtimes" is not a
         "$ECIVM" settings set linuxVM.dockerDaemonOptions '{"runtimes":{"x":{"path":"/bin/sh"}}}'
 refused "an engine endpoint on TCP is refused" '"hosts" is not allowed' \
         "$ECIVM" settings set linuxVM.dockerDaemonOptions '{"hosts":["tcp://0.0.0.0:2375"]}'
+# dockerd matches daemon.json names case-insensitively: "Entitlements" turns
+# on RUN --security=insecure as well as "entitlements" does
+refused "the security.insecure build entitlement is refused, in any spelling" \
+        '"builder" is not allowed: builder entitlements (network.host, security.insecure) would weaken isolation' \
+        "$ECIVM" settings set linuxVM.dockerDaemonOptions '{"builder":{"Entitlements":{"security-insecure":true}}}'
 check "an unlocked key can be set" "$ECIVM" settings set cpus 1
 "$ECIVM" settings show --json >"$T/show.json" 2>&1
 grep -q '"restartNeeded" : true' "$T/show.json" && ok "settings show says a restart applies the change" ||

@@ -123,6 +123,22 @@ case("refuse-invalid-namespaces", None, lambda c: c["linux"].update({"namespaces
 case("refuse-invalid-mount", None, lambda c: c["mounts"].append("oops"))
 case("build-step-classic", None, lambda c: (c.update({"hostname": ""}), c["mounts"].__delitem__(slice(7, 10))))
 case("refuse-build-network-host", None, both(drop_ns("network"), lambda c: c["mounts"].__delitem__(slice(7, 10))))
+# a BuildKit build step as dockerd 20.10's executor writes it: no cgroup
+# namespace (ecivm-runc adds one, addCgroupNs), read-only binds of its own
+bk_binds = {"/var/lib/docker/buildkit/executor/resolv.conf": ["/data/docker/buildkit/executor/resolv.conf", "254:16:/docker/buildkit/executor/resolv.conf"],
+            "/var/lib/docker/buildkit/executor/hosts.x1": ["/data/docker/buildkit/executor/hosts.x1", "254:16:/docker/buildkit/executor/hosts.x1"]}
+def buildkit(c):
+    drop_ns("cgroup")(c)
+    c.update({"hostname": "buildkitsandbox", "root": {"path": "/var/lib/docker/buildkit/executor/x1/rootfs"}})
+    c["linux"]["cgroupsPath"] = "/docker/buildkit/x1"
+    del c["mounts"][7:10]
+    for src, dst in [("/var/lib/docker/buildkit/executor/resolv.conf", "/etc/resolv.conf"), ("/var/lib/docker/buildkit/executor/hosts.x1", "/etc/hosts")]:
+        c["mounts"].append({"destination": dst, "type": "bind", "source": src, "options": ["nosuid", "noexec", "nodev", "rbind", "ro"]})
+case("build-step-buildkit", {"addCgroupNs": True, "binds": bk_binds, "rootPath": "/run/ecivm-runc/x1/rootfs"}, buildkit)
+case("refuse-build-step-buildkit-cgroupns", {"binds": bk_binds}, buildkit)
+case("refuse-build-step-buildkit-pid-host", {"addCgroupNs": True, "binds": bk_binds}, both(buildkit, drop_ns("pid")))
+# RUN --security=insecure (entitlement security.insecure): confined like --privileged
+case("build-step-buildkit-insecure", {"addCgroupNs": True, "binds": bk_binds}, both(buildkit, privileged))
 for name, d in cases.items():
     with open(name + ".json", "w") as fh:
         json.dump(d, fh, indent=2)
