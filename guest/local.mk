@@ -29,6 +29,7 @@ guest_ecivm_init_SOURCES = \
 	guest/init/evidence.c guest/init/evidence.h \
 	guest/init/settings.c guest/init/settings.h \
 	guest/init/harden.c \
+	guest/init/memory.c \
 	$(WIRE_SOURCES)
 # No sanitizers: a static PID 1.
 guest_ecivm_init_CFLAGS = $(WARN_CFLAGS)

@@ -49,6 +49,7 @@ void on_control(void *user, const struct control_event *ev);
 void settings_request(struct init_state *s, const struct wire_control *m);
 /* harden.c: kernel sysctls that close the VM, set and verified */
 void harden_kernel(struct init_state *s);
+void protect_working_set(void);
 /* loop.c */
 int loop_setup(struct init_state *s);
 void loop_run(struct init_state *s);

@@ -259,6 +259,7 @@ static void stage2(struct init_state *s)
         write_eci_json(s);
         write_daemon_json(s);
         harden_kernel(s);
+        protect_working_set();
         r = loop_setup(s);
         if (r < 0)
                 init_fail(s, "loop", "signalfd/timerfd: %s", strerror(-r));

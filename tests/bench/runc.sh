@@ -7,6 +7,7 @@
 # /data/ecivm-runc/ranges (read by a plain-runc container).  Needs the test
 # image (make images-test: plain-runc is never in the image users boot).
 # Prints figures; asserts nothing but exits 1 when ranges collide or leak.
+# The VM gets BENCH_MEMORY_MIB (4096) MiB.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ECIVM=$top/vmm/ecivm
@@ -17,6 +18,12 @@ export ECIVM_RUN_DIR=$T/run ECIVM_STATE_DIR=$T/state ECIVM_IMAGE_DIR=${ECIVM_IMA
 export ECIVM_TRUSTED_KEY=${ECIVM_TRUSTED_KEY:-$top/images/keys/image.pub}
 trap '"$ECIVM" down >/dev/null 2>&1 || true; rm -rf "$T"' EXIT
 [ -f "$ECIVM_IMAGE_DIR/manifest.json" ] || { echo "no test image in $ECIVM_IMAGE_DIR: make images-test" >&2; exit 1; }
+# 50 containers at once need more than the default 1536 MiB: in 1536 MiB the
+# VM ran out of memory (before the guest's thrashing protection it stalled)
+export ECIVM_ADMIN_SETTINGS=$T/admin-settings.json
+mkdir -p "$T/state" && chmod 700 "$T/state"
+printf '{"configurationFileVersion": 2, "memoryMiB": {"locked": true, "value": %u}}\n' \
+        "${BENCH_MEMORY_MIB:-4096}" >"$ECIVM_ADMIN_SETTINGS"
 if [ -z "${BENCH_LOCK_HELD:-}" ]; then # set: the caller holds the VM lock for us
         exec 9>/tmp/ecivm-vm-tests.lock
         flock 9
