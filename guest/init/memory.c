@@ -17,7 +17,7 @@
 
 void protect_working_set(void)
 {
-        char now[16];
+        char now[16] = "";
         int r = write_file(LRU_GEN "enabled", "y", 0644);
 
         if (r == 0)
