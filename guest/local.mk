@@ -54,3 +54,11 @@ guest_ecivm_runc_CFLAGS = $(WARN_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
 guest_ecivm_runc_LDFLAGS =
 guest_ecivm_runc_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
 # --- end ecivm-runc ---
+
+# --- ecivm-procfs (the containers' /proc/diskstats, FUSE) ---
+# Dynamic: libfuse3 is in the root (lxcfs needs it too).
+pkglibexec_PROGRAMS += guest/ecivm-procfs
+guest_ecivm_procfs_SOURCES = guest/procfs/main.c guest/procfs/diskstats.c guest/procfs/diskstats.h
+guest_ecivm_procfs_CFLAGS = $(WARN_CFLAGS) $(FUSE_CFLAGS)
+guest_ecivm_procfs_LDADD = $(FUSE_LIBS)
+# --- end ecivm-procfs ---

@@ -2,7 +2,8 @@
 # images/build.sh: build the ecivm guest images from Debian bookworm packages.
 #
 #   images/build.sh --out DIR --init PATH/ecivm-init --agent PATH/ecivm-agent
-#                   [--cache DIR] [--runc-shim PATH/ecivm-runc [--test-runtime]]
+#                   [--cache DIR] [--runc-shim PATH/ecivm-runc [--procfs PATH/ecivm-procfs]
+#                   [--test-runtime]]
 #
 # Writes into OUT:
 #   vmlinuz         the current linux-image-*-cloud-amd64 kernel
@@ -16,6 +17,8 @@
 #                   /usr/libexec/ecivm/ecivm-agent (= --agent); with --runc-shim
 #                   the guest's runc is ecivm-runc (/usr/sbin/runc) and the
 #                   real runc is hidden at /usr/libexec/ecivm/runc (0700);
+#                   --procfs adds /usr/libexec/ecivm/ecivm-procfs (the
+#                   containers' /proc/diskstats);
 #                   --test-runtime (test images only, never the one users
 #                   boot) adds /etc/ecivm/test-runtime, for which ecivm-init
 #                   registers the real runc as dockerd runtime "plain-runc"
@@ -53,6 +56,7 @@ usage: images/build.sh --out DIR --init PATH/ecivm-init --agent PATH/ecivm-agent
   --agent PATH  static x86_64 ecivm-agent: /usr/libexec/ecivm/ecivm-agent of the root
   --runc-shim PATH  x86_64 ecivm-runc: the root's /usr/sbin/runc (the real one moves to
                 /usr/libexec/ecivm/runc)
+  --procfs PATH  with --runc-shim: x86_64 ecivm-procfs, /usr/libexec/ecivm/ecivm-procfs of the root
   --test-runtime  with --runc-shim: mark the image as a test image, whose dockerd also
                 gets the real runc as runtime "plain-runc" (use a separate --out)
 Environment: SOURCE_DATE_EPOCH sets the timestamp of every file in the images.
@@ -61,14 +65,14 @@ EOF
 
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 SELF=$HERE/$(basename -- "${BASH_SOURCE[0]}")
-OUT=$HERE/out CACHE=$HERE/cache INIT='' AGENT='' RUNC_SHIM='' TEST_RUNTIME=''
+OUT=$HERE/out CACHE=$HERE/cache INIT='' AGENT='' RUNC_SHIM='' PROCFS='' TEST_RUNTIME=''
 while (($#)); do
   case $1 in
-    --out|--cache|--init|--agent|--runc-shim)
+    --out|--cache|--init|--agent|--runc-shim|--procfs)
       (($# >= 2)) || die "$1 needs a value (see --help)"
       case $1 in
         --out) OUT=$2 ;; --cache) CACHE=$2 ;; --init) INIT=$2 ;; --agent) AGENT=$2 ;;
-        --runc-shim) RUNC_SHIM=$2 ;;
+        --runc-shim) RUNC_SHIM=$2 ;; --procfs) PROCFS=$2 ;;
       esac
       shift 2 ;;
     --out=*) OUT=${1#*=}; shift ;;
@@ -76,6 +80,7 @@ while (($#)); do
     --init=*) INIT=${1#*=}; shift ;;
     --agent=*) AGENT=${1#*=}; shift ;;
     --runc-shim=*) RUNC_SHIM=${1#*=}; shift ;;
+    --procfs=*) PROCFS=${1#*=}; shift ;;
     --test-runtime) TEST_RUNTIME=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
@@ -84,6 +89,7 @@ done
 [[ -n $INIT ]] || die "--init PATH/ecivm-init is required (see --help)"
 [[ -n $AGENT ]] || die "--agent PATH/ecivm-agent is required (see --help)"
 [[ -z $TEST_RUNTIME || -n $RUNC_SHIM ]] || die "--test-runtime needs --runc-shim (see --help)"
+[[ -z $PROCFS || -n $RUNC_SHIM ]] || die "--procfs needs --runc-shim (see --help)"
 
 # ---------------------------------------------------------------- settings
 KERNEL_META=linux-image-cloud-amd64   # metapackage naming the current kernel
@@ -139,12 +145,20 @@ check_static --agent "$AGENT"
 INIT=$(realpath -- "$INIT") AGENT=$(realpath -- "$AGENT")
 # ecivm-runc links the root's GLib and json-glib (checked with the root's
 # libraries when it is installed).
-if [[ -n $RUNC_SHIM ]]; then
-  [[ -f $RUNC_SHIM ]] || die "--runc-shim: no such file: $RUNC_SHIM"
-  hdr=$(od -An -tx1 -N20 -- "$RUNC_SHIM" | tr -d ' \n')
+check_elf() { # OPTION FILE
+  [[ -f $2 ]] || die "$1: no such file: $2"
+  local hdr
+  hdr=$(od -An -tx1 -N20 -- "$2" | tr -d ' \n')
   [[ ${hdr:0:8} == 7f454c46 && ${hdr:8:2} == 02 && ${hdr:36:4} == 3e00 ]] ||
-    die "--runc-shim: not an x86_64 ELF file: $RUNC_SHIM"
+    die "$1: not an x86_64 ELF file: $2"
+}
+if [[ -n $RUNC_SHIM ]]; then
+  check_elf --runc-shim "$RUNC_SHIM"
   RUNC_SHIM=$(realpath -- "$RUNC_SHIM")
+fi
+if [[ -n $PROCFS ]]; then
+  check_elf --procfs "$PROCFS"
+  PROCFS=$(realpath -- "$PROCFS")
 fi
 mkdir -p -- "$OUT" "$CACHE"
 OUT=$(realpath -- "$OUT") CACHE=$(realpath -- "$CACHE")
@@ -166,6 +180,8 @@ INIT_SHA=$(sha_file "$INIT")
 AGENT_SHA=$(sha_file "$AGENT")
 RUNC_SHIM_SHA=none
 if [[ -n $RUNC_SHIM ]]; then RUNC_SHIM_SHA="$(sha_file "$RUNC_SHIM") test=${TEST_RUNTIME:-0}"; fi
+PROCFS_SHA=none
+if [[ -n $PROCFS ]]; then PROCFS_SHA=$(sha_file "$PROCFS"); fi
 
 # ------------------------------------------------------- stamps, outputs
 # A tree's stamp holds the hash of its inputs.  An output's stamp holds
@@ -577,7 +593,7 @@ RTREE=$TREES/rootfs
 
 # --------------------------------------------------------- 7. root.erofs
 STEP=root.erofs
-h=$( { echo "root.erofs $RTREE_HASH $INIT_SHA $AGENT_SHA $RUNC_SHIM_SHA"; } | sha_str)
+h=$( { echo "root.erofs $RTREE_HASH $INIT_SHA $AGENT_SHA $RUNC_SHIM_SHA $PROCFS_SHA"; } | sha_str)
 if out_ok root.erofs "$h"; then
   say "root.erofs up to date"
 else
@@ -593,6 +609,8 @@ else
     chmod 0700 -- "$real_runc"
     install -m 0755 -- "$RUNC_SHIM" "$RTREE/usr/sbin/runc"
     if [[ -n $TEST_RUNTIME ]]; then echo plain-runc >"$RTREE/etc/ecivm/test-runtime"; fi
+    rm -f -- "$RTREE/usr/libexec/ecivm/ecivm-procfs"
+    if [[ -n $PROCFS ]]; then install -m 0755 -- "$PROCFS" "$RTREE/usr/libexec/ecivm/ecivm-procfs"; fi
     check_libs "$RTREE"
   elif [[ -e $real_runc ]]; then
     mv -f -- "$real_runc" "$RTREE/usr/sbin/runc"

@@ -27,13 +27,13 @@ IMAGES_CACHE = $(abs_top_builddir)/images/cache
 # build tree trusts images/keys/image.pub by default.
 IMAGES_KEYS = $(abs_top_builddir)/images/keys
 
-images: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc vmm/ecivm
+images: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
 	$(srcdir)/images/build.sh --out $(IMAGES_OUT) --cache $(IMAGES_CACHE) \
-	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc
+	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --procfs guest/ecivm-procfs
 	vmm/ecivm keygen --if-missing --out $(IMAGES_KEYS) --name image
 	vmm/ecivm manifest --sign-key $(IMAGES_KEYS)/image.key $(IMAGES_OUT)
 
-images/out/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc vmm/ecivm
+images/out/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
 	$(MAKE) $(AM_MAKEFLAGS) images
 
 images-clean:
@@ -46,12 +46,12 @@ images-clean:
 # show each escape works without ecivm-runc.  Never the image users boot.
 IMAGES_TEST_OUT = $(abs_top_builddir)/images/out-test
 .PHONY: images-test
-images-test: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc vmm/ecivm
+images-test: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
 	$(srcdir)/images/build.sh --out $(IMAGES_TEST_OUT) --cache $(IMAGES_CACHE) \
-	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --test-runtime
+	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --procfs guest/ecivm-procfs --test-runtime
 	vmm/ecivm keygen --if-missing --out $(IMAGES_KEYS) --name image
 	vmm/ecivm manifest --sign-key $(IMAGES_KEYS)/image.key $(IMAGES_TEST_OUT)
 
-images/out-test/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc vmm/ecivm
+images/out-test/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
 	$(MAKE) $(AM_MAKEFLAGS) images-test
 # --- end ecivm-runc test image ---

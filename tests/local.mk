@@ -80,6 +80,13 @@ tests_unit_test_guest_settings_SOURCES = tests/unit/test-guest-settings.c tests/
 tests_unit_test_guest_settings_CFLAGS = $(GUEST_TEST_CFLAGS)
 tests_unit_test_guest_settings_LDADD = $(CMOCKA_LIBS)
 EXTRA_DIST += tests/unit/golden/guest-cmdline tests/unit/golden/daemon-json tests/unit/golden/guest-settings
+check_PROGRAMS += tests/unit/test-procfs-diskstats
+TESTS += tests/unit/test-procfs-diskstats
+tests_unit_test_procfs_diskstats_SOURCES = tests/unit/test-procfs-diskstats.c tests/unit/guest-golden.c \
+	tests/unit/guest-golden.h guest/procfs/diskstats.c guest/procfs/diskstats.h
+tests_unit_test_procfs_diskstats_CFLAGS = $(GUEST_TEST_CFLAGS) -I$(top_srcdir)/guest/procfs
+tests_unit_test_procfs_diskstats_LDADD = $(CMOCKA_LIBS)
+EXTRA_DIST += tests/unit/golden/procfs-diskstats tests/unit/golden/procfs-cgroup
 # --- end guest unit tests ---
 
 # --- vmm unit tests ---

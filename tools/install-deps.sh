@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
         build-essential autoconf automake pkg-config
-        libglib2.0-dev libjson-glib-dev libvirt-dev uuid-dev libcmocka-dev libssl-dev
+        libglib2.0-dev libjson-glib-dev libvirt-dev uuid-dev libcmocka-dev libssl-dev libfuse3-dev
         qemu-system-x86 qemu-utils
         libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu
         erofs-utils cryptsetup-bin kmod e2fsprogs cpio

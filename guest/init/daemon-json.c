@@ -21,6 +21,9 @@ void daemon_json_defaults(struct daemon_json *c)
                 .containerd = "/run/containerd/containerd.sock",
                 .storage_driver = "overlay2",
                 .data_root = "/var/lib/docker",
+                /* dockerd writes its own score at start: as low as the
+                 * VM's other services, containers (>= 0) go first */
+                .oom_score_adjust = -999,
         };
 }
 
@@ -112,6 +115,13 @@ ssize_t daemon_json_build(const struct daemon_json *c, char *out, size_t cap)
         put_string(&o, c->storage_driver);
         put_key(&o, "data-root");
         put_string(&o, c->data_root);
+        if (c->oom_score_adjust != 0) {
+                char num[16];
+
+                snprintf(num, sizeof(num), "%d", c->oom_score_adjust);
+                put_key(&o, "oom-score-adjust");
+                put_raw(&o, num);
+        }
         if (c->runtime_name)
                 put_runtime(&o, c);
         if (c->extra_members && c->extra_members[0]) {

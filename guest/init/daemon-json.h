@@ -15,6 +15,7 @@ struct daemon_json {
         const char *runtime_name;      /* optional: default runtime name */
         const char *runtime_path;      /* ... and its binary (both or neither) */
         bool runtime_extra;            /* register it without making it the default */
+        int oom_score_adjust;          /* dockerd's own oom_score_adj (0: dockerd's default, -500) */
         /* optional: more members, "\"k\":v,..." without braces: the
          * administrator's and user's dockerDaemonOptions, which the host
          * filtered (none of the keys above can be among them) */

@@ -77,7 +77,7 @@ _noreturn_ void init_shutdown(struct init_state *s)
                 enum service_id id;
                 unsigned timeout_ms;
         } order[] = { { SVC_DOCKERD, 20000 }, { SVC_CONTAINERD, 10000 }, { SVC_AGENT, 2000 },
-                      { SVC_LXCFS, 2000 } };
+                      { SVC_LXCFS, 2000 }, { SVC_PROCFS, 2000 } };
 
         log_msg("shutting down");
         send_event(s, "init", "stopping", NULL);

@@ -18,23 +18,32 @@ static const char *const agent_argv[] = { "/usr/libexec/ecivm/ecivm-agent", NULL
 /* the containers' /proc views (ecivm-runc binds /var/lib/lxcfs/proc/...);
  * -l: per-container load averages */
 static const char *const lxcfs_argv[] = { "/usr/bin/lxcfs", "-l", "/var/lib/lxcfs", NULL };
+/* the containers' /proc/diskstats, from their cgroup's io.stat */
+static const char *const procfs_argv[] = { "/usr/libexec/ecivm/ecivm-procfs", "/run/ecivm-procfs", NULL };
 static const char *const service_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL };
 
 void services_init(struct service svc[SVC_COUNT])
 {
         static const struct service defaults[SVC_COUNT] = {
                 [SVC_CONTAINERD] = { .name = "containerd", .argv = containerd_argv,
-                                     .log_path = "/var/log/containerd.log", .to_host = 1 },
+                                     .log_path = "/var/log/containerd.log", .to_host = 1,
+                                     .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
                 [SVC_DOCKERD] = { .name = "dockerd", .argv = dockerd_argv, .log_path = "/var/log/dockerd.log",
-                                  .to_host = 1 },
-                [SVC_AGENT] = { .name = "agent", .argv = agent_argv, .log_path = "/var/log/ecivm-agent.log" },
+                                  .to_host = 1, .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
+                [SVC_AGENT] = { .name = "agent", .argv = agent_argv, .log_path = "/var/log/ecivm-agent.log",
+                                .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
                 [SVC_LXCFS] = { .name = "lxcfs", .argv = lxcfs_argv, .log_path = "/var/log/lxcfs.log",
-                                .optional = 1, .mount_point = "/var/lib/lxcfs" },
+                                .optional = 1, .mount_point = "/var/lib/lxcfs",
+                                .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
+                [SVC_PROCFS] = { .name = "ecivm-procfs", .argv = procfs_argv, .log_path = "/var/log/ecivm-procfs.log",
+                                 .optional = 1, .mount_point = "/run/ecivm-procfs",
+                                 .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
         };
 
         memcpy(svc, defaults, sizeof(defaults));
         /* before dockerd, so the first containers get the emulated views */
         svc[SVC_CONTAINERD].companion = &svc[SVC_LXCFS];
+        svc[SVC_LXCFS].companion = &svc[SVC_PROCFS];
 }
 
 const char *service_state_name(enum service_state s)
@@ -47,11 +56,24 @@ const char *service_state_name(enum service_state s)
         }
 }
 
+/* best effort: a kernel without it still runs the service */
+static void set_oom_score_adj(int adj)
+{
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+        if (fd >= 0) {
+                (void) dprintf(fd, "%d\n", adj);
+                close(fd);
+        }
+}
+
 _noreturn_ static void child_exec(const struct service *s, int log_fd)
 {
         sigset_t none;
         int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
+        if (s->oom_score_adj != 0)
+                set_oom_score_adj(s->oom_score_adj);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);

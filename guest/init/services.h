@@ -9,7 +9,11 @@
 #define SERVICE_MAX_RESTARTS 5
 #define SERVICE_RESTART_WINDOW_MS 60000u
 
-enum service_id { SVC_CONTAINERD, SVC_DOCKERD, SVC_AGENT, SVC_LXCFS, SVC_COUNT };
+enum service_id { SVC_CONTAINERD, SVC_DOCKERD, SVC_AGENT, SVC_LXCFS, SVC_PROCFS, SVC_COUNT };
+
+/* the VM's services go after any container when memory runs out (containers
+ * get 0 or more: the ECI policy) */
+#define SERVICE_OOM_SCORE_ADJ (-999)
 
 enum service_state { SVC_STOPPED, SVC_STARTING, SVC_RUNNING, SVC_BACKOFF };
 
@@ -21,6 +25,7 @@ struct service {
         int optional;    /* absent from the image, or given up after its restarts: the VM goes on */
         const char *mount_point; /* a FUSE mount it serves: a dead one is detached before each start */
         struct service *companion; /* started with this one (the first time) */
+        int oom_score_adj; /* written for the child before exec; 0 leaves the inherited value */
         off_t log_start; /* where this run's output begins in the log */
         pid_t pid;
         enum service_state state;

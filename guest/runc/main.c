@@ -36,6 +36,7 @@
 /* where dockerd's BuildKit executor puts a build step's bundle */
 #define BUILDKIT_BUNDLES DOCKER_ROOT "/buildkit/executor/"
 #define LXCFS_DIR "/var/lib/lxcfs"
+#define PROCFS_DIR "/run/ecivm-procfs"
 #define DEFAULT_RUNC_ROOT "/run/runc"
 #define ID_FIRST 100000u
 #define ID_SIZE 65536u
@@ -246,6 +247,7 @@ static gboolean bind_hits_socket(const EciPolicyContext *ctx, JsonNode *config)
         probe.socket_mount_allowed = TRUE;
         probe.root_path = NULL;
         probe.lxcfs_dir = NULL;
+        probe.procfs_dir = NULL;
         if (!eci_policy_apply(copy, &probe, &error))
                 return FALSE;
         return TRUE;
@@ -274,6 +276,7 @@ static int do_create(const Args *a)
         g_autoptr(EciFacts) facts = eci_facts_new();
         EciIdAllocConfig ac = alloc_config();
         EciPolicyContext ctx = { .id_count = ID_SIZE };
+        gboolean build_step;
         guint32 base;
         gint64 t0;
 
@@ -292,7 +295,9 @@ static int do_create(const Args *a)
         }
         eci_facts_resolve(facts, config, mountinfo);
         eci_facts_to_context(facts, &ctx);
-        ctx.add_cgroupns = buildkit_step(a, bundle);
+        build_step = buildkit_step(a, bundle);
+        ctx.add_cgroupns = build_step;
+        ctx.build_step = build_step;
         if (!eci_idalloc_acquire(&ac, a->id, a->root, &base, &error)) {
                 report(a, "%s", error->message);
                 return 1;
@@ -300,6 +305,8 @@ static int do_create(const Args *a)
         ctx.id_base = base;
         if (g_file_test(LXCFS_DIR "/proc/uptime", G_FILE_TEST_EXISTS))
                 ctx.lxcfs_dir = LXCFS_DIR;
+        if (g_file_test(PROCFS_DIR "/diskstats", G_FILE_TEST_EXISTS))
+                ctx.procfs_dir = PROCFS_DIR;
         if (g_file_test(ENGINE_SOCKET, G_FILE_TEST_EXISTS))
                 ctx.engine_socket = ENGINE_SOCKET;
         {
@@ -334,7 +341,7 @@ static int do_create(const Args *a)
         }
         ctx.root_path = rootfs;
         if (!eci_policy_apply(config, &ctx, &error) ||
-            !eci_rootfs_map_volumes(ROOTFS_DIR, a->id, config, base, ID_SIZE, &error) ||
+            !eci_rootfs_map_volumes(ROOTFS_DIR, a->id, config, base, ID_SIZE, build_step, &error) ||
             (rootfs != NULL && !eci_rootfs_lock_readonly_binds(rootfs, config, base, &error)) ||
             !save_config(config_path, config, &error)) {
                 report(a, "%s", error->message);

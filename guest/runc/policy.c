@@ -52,7 +52,9 @@ static const struct {
         { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, { 5, 0 }, { 5, 1 }, { 5, 2 }, { 136, -1 }, { 10, 200 },
 };
 
-static const char *const lxcfs_files[] = {
+/* the emulated /proc files; diskstats comes from ecivm-procfs when it runs
+ * (lxcfs builds it from cgroup v1 files only), else from lxcfs */
+static const char *const proc_view_files[] = {
         "uptime", "meminfo", "cpuinfo", "stat", "loadavg", "swaps", "diskstats", NULL,
 };
 
@@ -61,6 +63,9 @@ const EciProtectedPath eci_protected_paths[] = {
         { "/run/docker", ECI_PROTECT_SOCKET, TRUE, "it would expose the Docker Engine's sockets" },
         { "/run/containerd", ECI_PROTECT_SOCKET, TRUE, "it would expose containerd's sockets" },
         { "/var/lib/docker", ECI_PROTECT_VM, FALSE, "it would expose the Docker Engine's data" },
+        { "/var/lib/docker/overlay2", ECI_PROTECT_BUILD_DATA, TRUE, "it would expose other containers' and images' files" },
+        { "/var/lib/docker/buildkit", ECI_PROTECT_BUILD_DATA, TRUE, "it would expose the builder's data" },
+        { "/var/lib/docker/image", ECI_PROTECT_VM, TRUE, "it would expose the Docker Engine's data" },
         { "/var/lib/containerd", ECI_PROTECT_VM, TRUE, "it would expose containerd's data" },
         { "/data/ecivm-runc", ECI_PROTECT_VM, TRUE, "it would expose the VM's container ID allocations" },
         { "/run/ecivm-runc", ECI_PROTECT_VM, TRUE, "it would expose other containers' root file systems" },
@@ -264,6 +269,31 @@ static gboolean check_process_user(JsonObject *root, const EciPolicyContext *ctx
         return error == NULL || *error == NULL;
 }
 
+/* The VM's services have -999 (ecivm-init); a container may only be
+ * killed before them.  Without a value a process would inherit its
+ * starter's (BuildKit's steps dockerd's), so it gets 0, Docker's default. */
+static gboolean check_oom_score(JsonObject *root, GError **error)
+{
+        JsonObject *process = child_object(root, "process", FALSE, error);
+        JsonNode *adj;
+        gint64 v;
+
+        if (process == NULL)
+                return error == NULL || *error == NULL;
+        adj = json_object_get_member(process, "oomScoreAdj");
+        if (adj == NULL || JSON_NODE_HOLDS_NULL(adj)) {
+                json_object_set_int_member(process, "oomScoreAdj", 0);
+                return TRUE;
+        }
+        if (!JSON_NODE_HOLDS_VALUE(adj) || json_node_get_value_type(adj) != G_TYPE_INT64)
+                return INVALID(error, "process.oomScoreAdj is not an integer");
+        v = json_node_get_int(adj);
+        if (v < 0)
+                return REFUSE(error, "--oom-score-adj=%" G_GINT64_FORMAT " is not allowed: containers cannot "
+                              "outlast the VM's services when memory runs out", v);
+        return TRUE;
+}
+
 /* --------------------------------------------------------------- binds */
 
 /* "maj:min:/path" -> dev "maj:min" (length) and path */
@@ -312,7 +342,8 @@ static const EciProtectedPath *protected_hit(const EciPolicyContext *ctx, const 
         for (gsize i = 0; i < ctx->n_protected; i++) {
                 const EciProtected *p = &ctx->protected_paths[i];
 
-                if (skip_socket && strcmp(p->path->name, ECI_DOCKER_SOCKET) == 0)
+                if ((skip_socket && strcmp(p->path->name, ECI_DOCKER_SOCKET) == 0) ||
+                    (ctx->build_step && p->path->kind == ECI_PROTECT_BUILD_DATA))
                         continue;
                 if (related(f->realpath, p->path->name, p->path->subtree) ||
                     same_fs_related(f->canon, p->canon, p->path->subtree))
@@ -331,14 +362,22 @@ static gboolean is_bind(JsonObject *m)
                array_has_string(a, "rbind");
 }
 
-/* one of the lxcfs binds add_lxcfs makes (an earlier pass) */
-static gboolean is_lxcfs_bind(const EciPolicyContext *ctx, const char *src, const char *dst)
+/* where /proc/FILE of a container comes from, or NULL (none running) */
+static char *proc_view_source(const EciPolicyContext *ctx, const char *file)
 {
-        for (const char *const *f = lxcfs_files; ctx->lxcfs_dir != NULL && *f; f++) {
-                g_autofree char *d = g_strdup_printf("/proc/%s", *f);
-                g_autofree char *s = g_build_filename(ctx->lxcfs_dir, "proc", *f, NULL);
+        if (strcmp(file, "diskstats") == 0 && ctx->procfs_dir != NULL)
+                return g_build_filename(ctx->procfs_dir, file, NULL);
+        return ctx->lxcfs_dir ? g_build_filename(ctx->lxcfs_dir, "proc", file, NULL) : NULL;
+}
 
-                if (strcmp(src, s) == 0 && strcmp(dst, d) == 0)
+/* one of the binds add_proc_views makes (an earlier pass) */
+static gboolean is_proc_view_bind(const EciPolicyContext *ctx, const char *src, const char *dst)
+{
+        for (const char *const *f = proc_view_files; *f; f++) {
+                g_autofree char *s = proc_view_source(ctx, *f);
+
+                if (s != NULL && strcmp(src, s) == 0 && g_str_has_prefix(dst, "/proc/") &&
+                    strcmp(dst + strlen("/proc/"), *f) == 0)
                         return TRUE;
         }
         return FALSE;
@@ -362,7 +401,7 @@ static gboolean check_binds(JsonObject *root, const EciPolicyContext *ctx, GErro
                 dst = string_member(m, "destination");
                 if (src == NULL || dst == NULL)
                         return INVALID(error, "bind mount %u has no source or destination", i);
-                if (is_lxcfs_bind(ctx, src, dst))
+                if (is_proc_view_bind(ctx, src, dst))
                         continue;
                 f = ctx->binds ? g_hash_table_lookup(ctx->binds, src) : NULL;
                 if (f == NULL || f->realpath == NULL)
@@ -583,30 +622,34 @@ static gboolean harden_seccomp(JsonObject *linux_o, GError **error)
         return TRUE;
 }
 
-/* ---------------------------------------------------------------- lxcfs */
+/* ----------------------------------------------------------- proc views */
 
-static void add_lxcfs(JsonObject *root, const EciPolicyContext *ctx)
+static gboolean has_bind(JsonArray *mounts, const char *src, const char *dst)
+{
+        for (guint i = 0; i < json_array_get_length(mounts); i++) {
+                JsonObject *o = object_at(mounts, i);
+
+                if (o != NULL && g_strcmp0(string_member(o, "source"), src) == 0 &&
+                    g_strcmp0(string_member(o, "destination"), dst) == 0)
+                        return TRUE;
+        }
+        return FALSE;
+}
+
+static void add_proc_views(JsonObject *root, const EciPolicyContext *ctx)
 {
         JsonArray *mounts = json_object_get_array_member(root, "mounts");
 
-        for (const char *const *f = lxcfs_files; *f; f++) {
-                JsonObject *m = json_object_new();
-                JsonArray *opts = json_array_new();
+        for (const char *const *f = proc_view_files; *f; f++) {
                 g_autofree char *dst = g_strdup_printf("/proc/%s", *f);
-                g_autofree char *src = g_build_filename(ctx->lxcfs_dir, "proc", *f, NULL);
-                gboolean have = FALSE;
+                g_autofree char *src = proc_view_source(ctx, *f);
+                JsonObject *m;
+                JsonArray *opts;
 
-                for (guint i = 0; i < json_array_get_length(mounts) && !have; i++) {
-                        JsonObject *o = object_at(mounts, i);
-
-                        have = o != NULL && g_strcmp0(string_member(o, "source"), src) == 0 &&
-                               g_strcmp0(string_member(o, "destination"), dst) == 0;
-                }
-                if (have) {
-                        json_object_unref(m);
-                        json_array_unref(opts);
+                if (src == NULL || has_bind(mounts, src, dst))
                         continue;
-                }
+                m = json_object_new();
+                opts = json_array_new();
                 json_object_set_string_member(m, "destination", dst);
                 json_object_set_string_member(m, "type", "bind");
                 json_object_set_string_member(m, "source", src);
@@ -631,7 +674,7 @@ static gboolean apply(JsonNode *config, const EciPolicyContext *ctx, GError **er
         if (linux_o == NULL)
                 return FALSE;
         if (!check_namespaces(linux_o, ctx, error) || !check_process_user(root, ctx, error) ||
-            !check_binds(root, ctx, error) || !check_sysctls(linux_o, ctx, error))
+            !check_oom_score(root, error) || !check_binds(root, ctx, error) || !check_sysctls(linux_o, ctx, error))
                 return FALSE;
         json_object_set_array_member(linux_o, "uidMappings", id_mapping(ctx));
         json_object_set_array_member(linux_o, "gidMappings", id_mapping(ctx));
@@ -646,10 +689,10 @@ static gboolean apply(JsonNode *config, const EciPolicyContext *ctx, GError **er
                         return FALSE;
                 json_object_set_string_member(r, "path", ctx->root_path);
         }
-        if (ctx->lxcfs_dir != NULL) {
+        if (ctx->lxcfs_dir != NULL || ctx->procfs_dir != NULL) {
                 if (child_array(root, "mounts", TRUE, error) == NULL)
                         return FALSE;
-                add_lxcfs(root, ctx);
+                add_proc_views(root, ctx);
         }
         return TRUE;
 }

@@ -25,6 +25,10 @@ typedef enum {
         ECI_PROTECT_SOCKET,
         /* the VM itself: never */
         ECI_PROTECT_VM,
+        /* Docker's layers and BuildKit's state: a BuildKit step's binds come
+         * from there (cache mounts, binds from other stages, its resolv.conf),
+         * a container's never */
+        ECI_PROTECT_BUILD_DATA,
 } EciProtectKind;
 
 /* A path of the VM that no bind may expose.  A bind source is refused when
@@ -72,12 +76,17 @@ typedef struct {
         const char *root_path;
         /* when set, lxcfs's mount point: its proc files are bound over /proc */
         const char *lxcfs_dir;
+        /* when set, ecivm-procfs's mount point: its diskstats (the
+         * container's own I/O) is bound over /proc/diskstats instead */
+        const char *procfs_dir;
         /* the agent's filtered engine socket: what an allow-listed container
          * gets when it binds dockerd's socket (NULL: it gets nothing) */
         const char *engine_socket;
         /* a BuildKit build step (dockerd's executor asks for no cgroup
          * namespace): it gets one of its own instead of a refusal */
         gboolean add_cgroupns;
+        /* the same step: it may bind ECI_PROTECT_BUILD_DATA paths */
+        gboolean build_step;
 } EciPolicyContext;
 
 #define ECI_DOCKER_SOCKET "/run/docker.sock"

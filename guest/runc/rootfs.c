@@ -134,9 +134,23 @@ static gboolean bind_idmapped(const char *src, const char *dst, int ns_fd, GErro
         return TRUE;
 }
 
+/* OVERLAY_ROOT/<layer>/diff: a single-layer snapshot of BuildKit's, bound
+ * as is into a build step (a cache mount, or a bind from a stage) */
+static gboolean is_layer_diff(const char *real)
+{
+        const char *rest = g_str_has_prefix(real, OVERLAY_ROOT "/") ? real + strlen(OVERLAY_ROOT) + 1 : NULL;
+        const char *slash = rest ? strchr(rest, '/') : NULL;
+
+        return slash != NULL && slash != rest && strcmp(slash, "/diff") == 0;
+}
+
 /* Named volumes belong to the VM's root; seen through the container's
- * range, its root owns them and other containers keep their own view. */
-static gboolean map_volumes(JsonNode *config, const char *cdir, int ns, GError **error)
+ * range, its root owns them and other containers keep their own view.
+ * A build step's snapshots are Docker's layers like its root, so they get
+ * the same id-mapping (a cache mount stays writable from step to step,
+ * whatever range each step has); only dockerd's executor makes such a
+ * bundle, a container's binds of Docker's data never get it. */
+static gboolean map_volumes(JsonNode *config, const char *cdir, int ns, gboolean build_step, GError **error)
 {
         JsonObject *root = JSON_NODE_HOLDS_OBJECT(config) ? json_node_get_object(config) : NULL;
         JsonArray *mounts = root && json_object_has_member(root, "mounts") &&
@@ -153,7 +167,8 @@ static gboolean map_volumes(JsonNode *config, const char *cdir, int ns, GError *
                 char real[PATH_MAX];
 
                 if (g_strcmp0(type, "bind") != 0 || realpath(src, real) == NULL ||
-                    !g_str_has_prefix(real, VOLUMES_ROOT "/") || !g_file_test(real, G_FILE_TEST_IS_DIR))
+                    !(g_str_has_prefix(real, VOLUMES_ROOT "/") || (build_step && is_layer_diff(real))) ||
+                    !g_file_test(real, G_FILE_TEST_IS_DIR))
                         continue;
                 if (!bind_idmapped(real, dst, ns, error))
                         return FALSE;
@@ -343,7 +358,7 @@ error:
 }
 
 gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *config, guint32 base, guint32 size,
-                                GError **error)
+                                gboolean build_step, GError **error)
 {
         g_autofree char *cdir = g_build_filename(dir, id, NULL);
         int ns;
@@ -354,7 +369,7 @@ gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *confi
         ns = userns_fd(base, size, FALSE);
         if (ns < 0)
                 return fail(error, "user namespace for", id);
-        ok = map_volumes(config, cdir, ns, error);
+        ok = map_volumes(config, cdir, ns, build_step, error);
         close(ns);
         return ok;
 }

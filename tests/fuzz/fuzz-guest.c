@@ -3,8 +3,9 @@
  *   runc-policy    ecivm-runc's ECI policy (guest/runc/policy.c) over an OCI
  *                  config: a golden case {"context":…, "config":…} or a bare
  *                  config, applied under a typical VM's facts, once as-is and
- *                  once with the shim's root path and lxcfs set; the context
- *                  part of a case is ignored (the shim resolves it itself)
+ *                  once with the shim's root path, lxcfs and ecivm-procfs
+ *                  set; the context part of a case is ignored (the shim
+ *                  resolves it itself)
  *   guest-control  ecivm-init's control port (guest/init/control.c): the
  *                  bytes arrive on a socket as the host would send them, each
  *                  event is answered as requests.c does, and every answer the
@@ -88,6 +89,7 @@ static void policy_run(JsonNode *config, gboolean shim)
                 .protected_paths = prot, .n_protected = eci_n_protected_paths,
                 .root_path = shim ? "/run/ecivm-runc/c1/rootfs" : NULL,
                 .lxcfs_dir = shim ? "/var/lib/lxcfs" : NULL,
+                .procfs_dir = shim ? "/run/ecivm-procfs" : NULL,
         };
 
         for (gsize i = 0; i < G_N_ELEMENTS(ns); i++)

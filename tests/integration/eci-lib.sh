@@ -58,6 +58,7 @@ ATTEMPTS=(
         "sock-root|-v /:/host|test -S /host/run/docker.sock && echo ESCAPED"
         "sock-named-volume-bind|-v ecirunvol:/r|test -S /r/docker.sock && echo ESCAPED"
         "data-root|-v /var/lib/docker:/d|test -d /d/overlay2 && echo ESCAPED"
+        "image-layers|-v /var/lib/docker/overlay2:/o|ls /o/*/diff/bin/sh >/dev/null 2>&1 && echo ESCAPED"
         "remount-ro-bind-rw|--privileged -v ecirovol:/m:ro|mount -o remount,rw /m && touch /m/x && echo ESCAPED"
         "umount-ro-bind|--privileged -v ecirovol:/m:ro|umount /m && echo ESCAPED"
         "umount-ro-host-bind|--privileged -v /usr/lib:/m:ro|umount -l /m && echo ESCAPED"
@@ -76,6 +77,7 @@ ATTEMPTS=(
         "sysrq-trigger|--privileged|umount /proc/sysrq-trigger 2>/dev/null; v=\$(awk '{print \$1 == 5 ? 6 : 5}' /proc/sys/kernel/printk); echo \$v >/proc/sysrq-trigger; awk '{print \$1}' /proc/sys/kernel/printk | grep -qx \$v && echo ESCAPED"
         "sysctl-vm|--privileged|umount /proc/sys 2>/dev/null; v=\$((\$(cat /proc/sys/vm/swappiness) == 61 ? 62 : 61)); echo \$v >/proc/sys/vm/swappiness; grep -qx \$v /proc/sys/vm/swappiness && echo ESCAPED"
         "sysctl-kernel|--privileged|umount /proc/sys 2>/dev/null; v=\$((1 - \$(cat /proc/sys/kernel/kptr_restrict) % 2)); echo \$v >/proc/sys/kernel/kptr_restrict; grep -qx \$v /proc/sys/kernel/kptr_restrict && echo ESCAPED"
+        "oom-score-negative|--oom-score-adj=-1000|test \$(cat /proc/self/oom_score_adj) -lt 0 && echo ESCAPED"
         "nsenter-pid1|--pid=host --privileged|nsenter -t 1 -m -u -n -i true && echo ESCAPED"
         "nsenter-via-proc-bind|--privileged -v /proc:/hp|nsenter --mount=/hp/1/ns/mnt true && echo ESCAPED"
 )
@@ -100,7 +102,7 @@ run_attempt() {
 }
 
 # proc_views RUNTIME: what a container limited to 64 MiB and CPU 0 sees in
-# the /proc files lxcfs emulates, as "key value" lines; eci-runc.sh expects
+# the /proc files lxcfs and ecivm-procfs emulate, as "key value" lines; eci-runc.sh expects
 # the container's own figures, eci-plain.sh shows the VM's are different.
 proc_views() {
         local rt=$1
@@ -112,9 +114,13 @@ proc_views() {
                 echo uptime_s $(cut -d. -f1 /proc/uptime)
                 echo loadavg_tasks $(cut -d" " -f4 /proc/loadavg | cut -d/ -f2)
                 echo diskstats_vda_reads $(awk "\$3 == \"vda\" {r = \$4} END {print r + 0}" /proc/diskstats)
+                # 4 MiB (8192 sectors) to the data disk (vdb, under the rootfs)
+                dd if=/dev/zero of=/written bs=1M count=4 conv=fsync 2>/dev/null
+                echo diskstats_vdb_written $(awk "\$3 == \"vdb\" {w = \$10} END {print w + 0}" /proc/diskstats)
                 echo swaps_lines $(wc -l </proc/swaps)
                 for f in uptime meminfo cpuinfo stat loadavg swaps diskstats; do
                         grep -q " /proc/$f .* - fuse.lxcfs " /proc/self/mountinfo && echo lxcfs_$f
+                        grep -q " /proc/$f .* - fuse.ecivm-procfs " /proc/self/mountinfo && echo procfs_$f
                 done' 2>&1
 }
 

@@ -80,6 +80,17 @@ diag "$(tr '\n' ' ' <<<"$views")"
 [ "$(view loadavg_tasks)" -ge 10 ] 2>/dev/null && ok "VM loadavg tasks $(view loadavg_tasks)" || not_ok "VM loadavg"
 [ "$(view diskstats_vda_reads)" -ge 100 ] 2>/dev/null && ok "VM diskstats: $(view diskstats_vda_reads) reads of vda" ||
         not_ok "VM diskstats vda reads $(view diskstats_vda_reads)"
-! grep -q lxcfs_ <<<"$views" && ok "plain runc binds no lxcfs files" || not_ok "plain runc has lxcfs files"
+w=$(view diskstats_vdb_written)
+[ "$w" -ge 12288 ] 2>/dev/null && ok "VM diskstats: $w sectors written to the data disk (the VM's, not one container's)" ||
+        not_ok "VM diskstats vdb sectors written: $w"
+! grep -q -e lxcfs_ -e procfs_ <<<"$views" && ok "plain runc binds no lxcfs or ecivm-procfs files" ||
+        not_ok "plain runc has emulated /proc files"
+# the VM's services go after any container when memory runs out
+# shellcheck disable=SC2016  # expanded in the container
+o=$(indocker run --rm --runtime=plain-runc --pid=host bb sh -c 'for p in /proc/[0-9]*; do
+        case $(cat $p/comm 2>/dev/null) in containerd|dockerd|ecivm-agent|lxcfs|ecivm-procfs)
+                echo "$(cat $p/comm)=$(cat $p/oom_score_adj)" ;; esac; done | sort -u' 2>&1 | tr '\n' ' ')
+[ "$o" = "containerd=-999 dockerd=-999 ecivm-agent=-999 ecivm-procfs=-999 lxcfs=-999 " ] &&
+        ok "the VM's services have oom_score_adj -999 ($o)" || not_ok "services' oom_score_adj: $o"
 docker rm -f "$DRIVER" >/dev/null # its sleep ignores SIGTERM: dockerd's shutdown would wait for it
 finish

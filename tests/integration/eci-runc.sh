@@ -62,7 +62,7 @@ out=$(docker run --rm -v ecirovol:/a/b/m:ro -v /usr/bin/containerd:/x/containerd
         ok "read-only binds (volume, file, nested new mount points) work and stay read-only" ||
         not_ok "read-only binds: $out"
 
-# emulated /proc views (lxcfs); eci-plain.sh shows the VM's differ
+# emulated /proc views (lxcfs, ecivm-procfs); eci-plain.sh shows the VM's differ
 views=$(proc_views "")
 diag "$(tr '\n' ' ' <<<"$views")"
 [ "$(view memtotal_kb)" = 65536 ] && ok "/proc/meminfo: MemTotal is the container's 64 MiB" ||
@@ -73,24 +73,34 @@ diag "$(tr '\n' ' ' <<<"$views")"
         not_ok "uptime: $(view uptime_s)"
 [ "$(view loadavg_tasks)" -lt 10 ] 2>/dev/null && ok "/proc/loadavg: the container's tasks ($(view loadavg_tasks))" ||
         not_ok "loadavg tasks: $(view loadavg_tasks)"
+# ecivm-procfs: the container's own I/O from its cgroup's io.stat
 [ "$(view diskstats_vda_reads)" -lt 100 ] 2>/dev/null &&
         ok "/proc/diskstats: the container's reads of the VM's root disk ($(view diskstats_vda_reads))" ||
-        todo "lxcfs 5.0 builds per-container diskstats only from cgroup v1 blkio files; the VM runs cgroup v2, so /proc/diskstats shows the VM's disk counters" \
-                "diskstats vda reads: $(view diskstats_vda_reads)"
-for f in uptime meminfo cpuinfo stat loadavg swaps diskstats; do
+        not_ok "diskstats vda reads: $(view diskstats_vda_reads) (the VM's?)"
+w=$(view diskstats_vdb_written)
+[ "$w" -ge 8192 ] 2>/dev/null && [ "$w" -lt 12288 ] &&
+        ok "/proc/diskstats: the container's own 4 MiB written to the data disk ($w sectors)" ||
+        not_ok "diskstats vdb sectors written: $w (want the container's 8192 and a little)"
+for f in uptime meminfo cpuinfo stat loadavg swaps; do
         grep -qx "lxcfs_$f" <<<"$views" && ok "/proc/$f is served by lxcfs" || not_ok "/proc/$f is not lxcfs's"
 done
+grep -qx procfs_diskstats <<<"$views" && ok "/proc/diskstats is served by ecivm-procfs" ||
+        not_ok "/proc/diskstats is not ecivm-procfs's"
 # build steps run under ecivm-runc too (classic builder and BuildKit: its
 # executor's `runc run`), each in a range of its own; what a step writes
 # lands in the image with the owners the step saw (root 0, not the range's
 # host IDs), a chown inside included, and a removal is a removal
 mkdir -p "$T/ctx" && printf '%s\n' 'FROM bb' \
-        'RUN cat /proc/self/uid_map >/uid_map && touch /f && mkdir /d && chown 7:8 /d && rm /bin/ls' >"$T/ctx/Dockerfile"
+        'RUN cat /proc/self/uid_map >/uid_map && cat /proc/self/oom_score_adj >/oom && touch /f && mkdir /d && chown 7:8 /d && rm /bin/ls' \
+        >"$T/ctx/Dockerfile"
 for bk in 0 1; do
         out=$(DOCKER_BUILDKIT=$bk docker build -t ecibuild$bk "$T/ctx" 2>&1) &&
                 m=$(docker run --rm ecibuild$bk cat /uid_map | tr -s ' ') || m="build failed: $(tail -5 <<<"$out")"
         [[ $m == " 0 1"*" 65536" ]] && ok "DOCKER_BUILDKIT=$bk: a RUN step has its own ID range ($m)" ||
                 not_ok "DOCKER_BUILDKIT=$bk RUN step uid_map: $(tr '\n' ' ' <<<"$m")"
+        o=$(docker run --rm ecibuild$bk cat /oom 2>&1)
+        [ "$o" = 0 ] && ok "DOCKER_BUILDKIT=$bk: a RUN step's oom_score_adj is 0, not dockerd's -999" ||
+                not_ok "DOCKER_BUILDKIT=$bk: RUN step oom_score_adj: $o"
         o=$(docker run --rm ecibuild$bk sh -c 'stat -c %u:%g /f /d; test -e /bin/ls || echo removed' 2>&1 | tr '\n' ' ')
         [ "$o" = "0:0 7:8 removed " ] &&
                 ok "DOCKER_BUILDKIT=$bk: files a RUN step wrote keep its owners in the image (/f 0:0, /d 7:8)" ||
@@ -103,6 +113,25 @@ docker run --name w1 bb sh -c 'touch /w && chown 5:6 /w' >/dev/null 2>&1 && dock
         o=$(docker run --rm eciw1 stat -c %u:%g /w 2>&1) || o="commit failed"
 docker rm -f w1 >/dev/null 2>&1
 [ "$o" = "5:6" ] && ok "docker commit keeps the owners a container gave its files (5:6)" || not_ok "commit: $o"
+# a BuildKit cache mount is the build's own data: each step sees it as its
+# root's, whatever range it has, so what one build's step wrote the next
+# build's step (in another range: a container holds the first) can append to
+mkdir -p "$T/cachectx" && printf '%s\n' 'FROM bb' 'ARG N' \
+        'RUN --mount=type=cache,target=/cache echo "$N $(tr -s " " </proc/self/uid_map)" >>/cache/log && cp /cache/log /seen' \
+        >"$T/cachectx/Dockerfile"
+if DOCKER_BUILDKIT=1 docker build --build-arg N=1 -t ecicache "$T/cachectx" >"$T/cache.log" 2>&1 &&
+        docker run -d --name hold bb sleep 300 >/dev/null &&
+        DOCKER_BUILDKIT=1 docker build --build-arg N=2 -t ecicache "$T/cachectx" >>"$T/cache.log" 2>&1; then
+        seen=$(docker run --rm ecicache cat /seen 2>&1)
+else
+        seen="build failed: $(tail -5 "$T/cache.log")"
+fi
+docker rm -f hold >/dev/null 2>&1
+diag "cache mount log: $(tr '\n' '|' <<<"$seen")"
+r1=$(awk '$1 == 1 {print $3}' <<<"$seen") r2=$(awk '$1 == 2 {print $3}' <<<"$seen")
+[ "$(wc -l <<<"$seen")" = 2 ] && [ -n "$r1" ] && [ -n "$r2" ] && [ "$r1" != "$r2" ] && [ "$r1" != 0 ] && [ "$r2" != 0 ] &&
+        ok "RUN --mount=type=cache: a step in range $r2 appends to what a step in range $r1 wrote" ||
+        not_ok "cache mount across builds: $(tr '\n' '|' <<<"$seen")"
 out=$(DOCKER_BUILDKIT=0 docker build --network=host "$T/ctx" 2>&1)
 [[ $out == *"ecivm: docker build --network=host is not allowed"* ]] &&
         ok "docker build --network=host is refused at the host socket" || not_ok "build --network=host: $out"

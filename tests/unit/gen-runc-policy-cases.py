@@ -57,6 +57,13 @@ def both(*fs):
 case("docker-default", None, lambda c: c["linux"].update({"sysctl": {"net.ipv4.ip_unprivileged_port_start": "0", "net.ipv4.ping_group_range": "0 2147483647"}}))
 case("second-range", {"idBase": 165536})
 case("rootpath-lxcfs", {"rootPath": "/run/ecivm-runc/c1/rootfs", "lxcfsDir": "/var/lib/lxcfs"})
+case("lxcfs-procfs", {"lxcfsDir": "/var/lib/lxcfs", "procfsDir": "/run/ecivm-procfs"})
+case("procfs-only", {"procfsDir": "/run/ecivm-procfs"})
+# a second pass (runc's own create after the shim's) finds the binds made
+case("lxcfs-procfs-again", {"lxcfsDir": "/var/lib/lxcfs", "procfsDir": "/run/ecivm-procfs"},
+     lambda c: c["mounts"].extend([{"destination": "/proc/" + f, "type": "bind",
+         "source": ("/run/ecivm-procfs/" if f == "diskstats" else "/var/lib/lxcfs/proc/") + f, "options": ["bind", "rprivate"]}
+         for f in ["uptime", "meminfo", "cpuinfo", "stat", "loadavg", "swaps", "diskstats"]]))
 for t, flag in [("pid","pid"),("network","network"),("ipc","ipc"),("uts","uts"),("cgroup","cgroupns"),("mount","mount")]:
     case("refuse-%s-host" % flag, None, drop_ns(t))
     case("refuse-%s-vm-path" % flag, {"nsIdentity": {"/proc/1/ns/%s" % t: {"pid":"4:4026531836","network":"4:4026531840","ipc":"4:4026531839","uts":"4:4026531838","cgroup":"4:4026531835","mount":"4:4026531841"}[t]}}, ns_path(t, "/proc/1/ns/%s" % t))
@@ -67,6 +74,15 @@ case("refuse-userns-path", None, lambda c: c["linux"]["namespaces"].append({"typ
 case("userns-host-existing-mappings", None, lambda c: c["linux"].update({"uidMappings": [{"containerID": 0, "hostID": 0, "size": 4294967295}], "gidMappings": [{"containerID": 0, "hostID": 0, "size": 4294967295}]}))
 case("refuse-user-out-of-range", None, lambda c: c["process"]["user"].update({"uid": 70000}))
 case("refuse-group-out-of-range", None, lambda c: c["process"]["user"].update({"additionalGids": [10, 65536]}))
+def set_oom(v):
+    def f(c):
+        if v is None: del c["process"]["oomScoreAdj"]
+        else: c["process"]["oomScoreAdj"] = v
+    return f
+case("oom-score-missing", None, set_oom(None))
+case("oom-score-500", None, set_oom(500))
+case("refuse-oom-score-negative", None, set_oom(-500))
+case("refuse-oom-score-not-integer", None, set_oom("-1000"))
 case("user-1000", None, lambda c: c["process"]["user"].update({"uid": 1000, "gid": 1000}))
 sock = {"/run/docker.sock": ["/run/docker.sock", "0:24:/docker.sock"]}
 case("refuse-bind-docker-sock", {"binds": sock}, add_bind("/run/docker.sock", "/var/run/docker.sock"))
@@ -134,11 +150,23 @@ def buildkit(c):
     del c["mounts"][7:10]
     for src, dst in [("/var/lib/docker/buildkit/executor/resolv.conf", "/etc/resolv.conf"), ("/var/lib/docker/buildkit/executor/hosts.x1", "/etc/hosts")]:
         c["mounts"].append({"destination": dst, "type": "bind", "source": src, "options": ["nosuid", "noexec", "nodev", "rbind", "ro"]})
-case("build-step-buildkit", {"addCgroupNs": True, "binds": bk_binds, "rootPath": "/run/ecivm-runc/x1/rootfs"}, buildkit)
-case("refuse-build-step-buildkit-cgroupns", {"binds": bk_binds}, buildkit)
-case("refuse-build-step-buildkit-pid-host", {"addCgroupNs": True, "binds": bk_binds}, both(buildkit, drop_ns("pid")))
+case("build-step-buildkit", {"addCgroupNs": True, "buildStep": True, "binds": bk_binds, "rootPath": "/run/ecivm-runc/x1/rootfs"}, buildkit)
+case("refuse-build-step-buildkit-cgroupns", {"binds": bk_binds, "buildStep": True}, buildkit)
+case("refuse-build-step-buildkit-pid-host", {"addCgroupNs": True, "buildStep": True, "binds": bk_binds}, both(buildkit, drop_ns("pid")))
 # RUN --security=insecure (entitlement security.insecure): confined like --privileged
-case("build-step-buildkit-insecure", {"addCgroupNs": True, "binds": bk_binds}, both(buildkit, privileged))
+case("build-step-buildkit-insecure", {"addCgroupNs": True, "buildStep": True, "binds": bk_binds}, both(buildkit, privileged))
+# Docker's layers and BuildKit's state: a build step's cache mount, never a container's bind
+layer = "/var/lib/docker/overlay2/abc/diff"
+layer_binds = {layer: [layer, "254:16:/docker/overlay2/abc/diff"]}
+case("refuse-bind-overlay2-layer", {"binds": layer_binds}, add_bind(layer))
+case("refuse-bind-buildkit-state", {"binds": {"/var/lib/docker/buildkit": ["/var/lib/docker/buildkit", "254:16:/docker/buildkit"]}}, add_bind("/var/lib/docker/buildkit"))
+case("refuse-bind-image-db", {"binds": {"/var/lib/docker/image/overlay2": ["/var/lib/docker/image/overlay2", "254:16:/docker/image/overlay2"]}}, add_bind("/var/lib/docker/image/overlay2"))
+case("build-step-buildkit-cache-mount", {"addCgroupNs": True, "buildStep": True, "binds": dict(bk_binds, **layer_binds)},
+     both(buildkit, add_bind(layer, "/cache", ("rbind",))))
+case("refuse-build-step-bind-image-db", {"addCgroupNs": True, "buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker/image": ["/var/lib/docker/image", "254:16:/docker/image"]})},
+     both(buildkit, add_bind("/var/lib/docker/image")))
+case("refuse-build-step-bind-docker-root", {"addCgroupNs": True, "buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker": ["/var/lib/docker", "254:16:/docker"]})},
+     both(buildkit, add_bind("/var/lib/docker")))
 for name, d in cases.items():
     with open(name + ".json", "w") as fh:
         json.dump(d, fh, indent=2)

@@ -7,7 +7,8 @@
  *   "idBase": 100000, "idCount": 65536, "socketMountAllowed": false,
  *   "vmNs": {"pid": "4:4026531836", ...}, "nsIdentity": {"/proc/42/ns/net": "4:4026532300"},
  *   "binds": {"/src": ["realpath", "maj:min:/path"]}, "protected": {"/run": "0:24:/"},
- *   "rootPath": "...", "lxcfsDir": "...", "addCgroupNs": true
+ *   "rootPath": "...", "lxcfsDir": "...", "procfsDir": "...", "addCgroupNs": true,
+ *   "buildStep": true
  * ECIVM_REGENERATE_GOLDEN=1 make check TESTS=tests/unit/test-runc-policy
  * rewrites the .out files. */
 #include "config.h"
@@ -21,7 +22,7 @@ typedef struct {
         EciPolicyContext ctx;
         GHashTable *vm_ns, *ns_identity, *binds;
         GArray *protected_paths;
-        char *root_path, *lxcfs_dir;
+        char *root_path, *lxcfs_dir, *procfs_dir;
 } Fixture;
 
 static void bind_fact_free(gpointer p)
@@ -41,6 +42,7 @@ static void fixture_free(Fixture *f)
         g_array_unref(f->protected_paths);
         g_free(f->root_path);
         g_free(f->lxcfs_dir);
+        g_free(f->procfs_dir);
         g_free(f);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Fixture, fixture_free)
@@ -111,6 +113,8 @@ static void read_context(Fixture *f, JsonObject *c)
                 f->ctx.engine_socket = json_object_get_string_member(c, "engineSocket");
         if (json_object_has_member(c, "addCgroupNs"))
                 f->ctx.add_cgroupns = json_object_get_boolean_member(c, "addCgroupNs");
+        if (json_object_has_member(c, "buildStep"))
+                f->ctx.build_step = json_object_get_boolean_member(c, "buildStep");
         if (json_object_has_member(c, "vmNs")) {
                 JsonObject *o = json_object_get_object_member(c, "vmNs");
                 g_autoptr(GList) keys = json_object_get_members(o);
@@ -142,6 +146,8 @@ static void read_context(Fixture *f, JsonObject *c)
                 f->root_path = g_strdup(json_object_get_string_member(c, "rootPath"));
         if (json_object_has_member(c, "lxcfsDir"))
                 f->lxcfs_dir = g_strdup(json_object_get_string_member(c, "lxcfsDir"));
+        if (json_object_has_member(c, "procfsDir"))
+                f->procfs_dir = g_strdup(json_object_get_string_member(c, "procfsDir"));
 }
 
 static void finish_context(Fixture *f)
@@ -153,6 +159,7 @@ static void finish_context(Fixture *f)
         f->ctx.n_protected = f->protected_paths->len;
         f->ctx.root_path = f->root_path;
         f->ctx.lxcfs_dir = f->lxcfs_dir;
+        f->ctx.procfs_dir = f->procfs_dir;
 }
 
 static char *to_text(JsonNode *node)
