@@ -296,7 +296,6 @@ static int do_create(const Args *a)
         eci_facts_resolve(facts, config, mountinfo);
         eci_facts_to_context(facts, &ctx);
         build_step = buildkit_step(a, bundle);
-        ctx.add_cgroupns = build_step;
         ctx.build_step = build_step;
         if (!eci_idalloc_acquire(&ac, a->id, a->root, &base, &error)) {
                 report(a, "%s", error->message);

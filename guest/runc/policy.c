@@ -168,7 +168,7 @@ static gboolean check_namespaces(JsonObject *linux_o, const EciPolicyContext *ct
 
                         found = type != NULL && strcmp(type, required_ns[r].type) == 0;
                 }
-                if (!found && ctx->add_cgroupns && strcmp(required_ns[r].type, "cgroup") == 0) {
+                if (!found && ctx->build_step && strcmp(required_ns[r].type, "cgroup") == 0) {
                         JsonObject *cg = json_object_new();
 
                         json_object_set_string_member(cg, "type", "cgroup");

@@ -83,9 +83,8 @@ typedef struct {
          * gets when it binds dockerd's socket (NULL: it gets nothing) */
         const char *engine_socket;
         /* a BuildKit build step (dockerd's executor asks for no cgroup
-         * namespace): it gets one of its own instead of a refusal */
-        gboolean add_cgroupns;
-        /* the same step: it may bind ECI_PROTECT_BUILD_DATA paths */
+         * namespace): it gets one of its own instead of a refusal, and may
+         * bind ECI_PROTECT_BUILD_DATA paths */
         gboolean build_step;
 } EciPolicyContext;
 

@@ -140,7 +140,7 @@ case("refuse-invalid-mount", None, lambda c: c["mounts"].append("oops"))
 case("build-step-classic", None, lambda c: (c.update({"hostname": ""}), c["mounts"].__delitem__(slice(7, 10))))
 case("refuse-build-network-host", None, both(drop_ns("network"), lambda c: c["mounts"].__delitem__(slice(7, 10))))
 # a BuildKit build step as dockerd 20.10's executor writes it: no cgroup
-# namespace (ecivm-runc adds one, addCgroupNs), read-only binds of its own
+# namespace (ecivm-runc adds one for a buildStep), read-only binds of its own
 bk_binds = {"/var/lib/docker/buildkit/executor/resolv.conf": ["/data/docker/buildkit/executor/resolv.conf", "254:16:/docker/buildkit/executor/resolv.conf"],
             "/var/lib/docker/buildkit/executor/hosts.x1": ["/data/docker/buildkit/executor/hosts.x1", "254:16:/docker/buildkit/executor/hosts.x1"]}
 def buildkit(c):
@@ -150,22 +150,22 @@ def buildkit(c):
     del c["mounts"][7:10]
     for src, dst in [("/var/lib/docker/buildkit/executor/resolv.conf", "/etc/resolv.conf"), ("/var/lib/docker/buildkit/executor/hosts.x1", "/etc/hosts")]:
         c["mounts"].append({"destination": dst, "type": "bind", "source": src, "options": ["nosuid", "noexec", "nodev", "rbind", "ro"]})
-case("build-step-buildkit", {"addCgroupNs": True, "buildStep": True, "binds": bk_binds, "rootPath": "/run/ecivm-runc/x1/rootfs"}, buildkit)
-case("refuse-build-step-buildkit-cgroupns", {"binds": bk_binds, "buildStep": True}, buildkit)
-case("refuse-build-step-buildkit-pid-host", {"addCgroupNs": True, "buildStep": True, "binds": bk_binds}, both(buildkit, drop_ns("pid")))
+case("build-step-buildkit", {"buildStep": True, "binds": bk_binds, "rootPath": "/run/ecivm-runc/x1/rootfs"}, buildkit)
+case("refuse-build-step-buildkit-cgroupns", {"binds": bk_binds}, buildkit)
+case("refuse-build-step-buildkit-pid-host", {"buildStep": True, "binds": bk_binds}, both(buildkit, drop_ns("pid")))
 # RUN --security=insecure (entitlement security.insecure): confined like --privileged
-case("build-step-buildkit-insecure", {"addCgroupNs": True, "buildStep": True, "binds": bk_binds}, both(buildkit, privileged))
+case("build-step-buildkit-insecure", {"buildStep": True, "binds": bk_binds}, both(buildkit, privileged))
 # Docker's layers and BuildKit's state: a build step's cache mount, never a container's bind
 layer = "/var/lib/docker/overlay2/abc/diff"
 layer_binds = {layer: [layer, "254:16:/docker/overlay2/abc/diff"]}
 case("refuse-bind-overlay2-layer", {"binds": layer_binds}, add_bind(layer))
 case("refuse-bind-buildkit-state", {"binds": {"/var/lib/docker/buildkit": ["/var/lib/docker/buildkit", "254:16:/docker/buildkit"]}}, add_bind("/var/lib/docker/buildkit"))
 case("refuse-bind-image-db", {"binds": {"/var/lib/docker/image/overlay2": ["/var/lib/docker/image/overlay2", "254:16:/docker/image/overlay2"]}}, add_bind("/var/lib/docker/image/overlay2"))
-case("build-step-buildkit-cache-mount", {"addCgroupNs": True, "buildStep": True, "binds": dict(bk_binds, **layer_binds)},
+case("build-step-buildkit-cache-mount", {"buildStep": True, "binds": dict(bk_binds, **layer_binds)},
      both(buildkit, add_bind(layer, "/cache", ("rbind",))))
-case("refuse-build-step-bind-image-db", {"addCgroupNs": True, "buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker/image": ["/var/lib/docker/image", "254:16:/docker/image"]})},
+case("refuse-build-step-bind-image-db", {"buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker/image": ["/var/lib/docker/image", "254:16:/docker/image"]})},
      both(buildkit, add_bind("/var/lib/docker/image")))
-case("refuse-build-step-bind-docker-root", {"addCgroupNs": True, "buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker": ["/var/lib/docker", "254:16:/docker"]})},
+case("refuse-build-step-bind-docker-root", {"buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker": ["/var/lib/docker", "254:16:/docker"]})},
      both(buildkit, add_bind("/var/lib/docker")))
 for name, d in cases.items():
     with open(name + ".json", "w") as fh:

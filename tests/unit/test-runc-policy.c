@@ -7,8 +7,7 @@
  *   "idBase": 100000, "idCount": 65536, "socketMountAllowed": false,
  *   "vmNs": {"pid": "4:4026531836", ...}, "nsIdentity": {"/proc/42/ns/net": "4:4026532300"},
  *   "binds": {"/src": ["realpath", "maj:min:/path"]}, "protected": {"/run": "0:24:/"},
- *   "rootPath": "...", "lxcfsDir": "...", "procfsDir": "...", "addCgroupNs": true,
- *   "buildStep": true
+ *   "rootPath": "...", "lxcfsDir": "...", "procfsDir": "...", "buildStep": true
  * ECIVM_REGENERATE_GOLDEN=1 make check TESTS=tests/unit/test-runc-policy
  * rewrites the .out files. */
 #include "config.h"
@@ -111,8 +110,6 @@ static void read_context(Fixture *f, JsonObject *c)
                 f->ctx.socket_mount_allowed = json_object_get_boolean_member(c, "socketMountAllowed");
         if (json_object_has_member(c, "engineSocket"))
                 f->ctx.engine_socket = json_object_get_string_member(c, "engineSocket");
-        if (json_object_has_member(c, "addCgroupNs"))
-                f->ctx.add_cgroupns = json_object_get_boolean_member(c, "addCgroupNs");
         if (json_object_has_member(c, "buildStep"))
                 f->ctx.build_step = json_object_get_boolean_member(c, "buildStep");
         if (json_object_has_member(c, "vmNs")) {
