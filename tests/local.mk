@@ -173,6 +173,13 @@ tests_unit_test_api_proto_SOURCES = tests/unit/test-api-proto.c $(VMM_UNIT_COMMO
 tests_unit_test_api_proto_CFLAGS = $(VMM_UNIT_CFLAGS)
 tests_unit_test_api_proto_LDADD = $(VMM_UNIT_LDADD)
 EXTRA_DIST += tests/unit/golden/api-proto
+# /proc/<pid>/stat of QEMU, for the hang reason (vmm/proc-stat.c)
+check_PROGRAMS += tests/unit/test-proc-stat
+TESTS += tests/unit/test-proc-stat
+tests_unit_test_proc_stat_SOURCES = tests/unit/test-proc-stat.c $(VMM_UNIT_COMMON)
+tests_unit_test_proc_stat_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_proc_stat_LDADD = $(VMM_UNIT_LDADD)
+EXTRA_DIST += tests/unit/golden/proc-stat
 # ecivmd's child processes (vmm/child.c)
 check_PROGRAMS += tests/unit/test-child
 TESTS += tests/unit/test-child
@@ -190,6 +197,13 @@ tests_unit_test_domain_xml_SOURCES = tests/unit/test-domain-xml.c $(VMM_UNIT_COM
 tests_unit_test_domain_xml_CFLAGS = $(VMM_UNIT_CFLAGS)
 tests_unit_test_domain_xml_LDADD = $(VMM_UNIT_LDADD)
 EXTRA_DIST += tests/unit/golden/domain-xml
+# libvirt's event loop on GLib (vmm/libvirt-event.c, in the module)
+check_PROGRAMS += tests/unit/test-libvirt-event
+TESTS += tests/unit/test-libvirt-event
+tests_unit_test_libvirt_event_SOURCES = tests/unit/test-libvirt-event.c vmm/libvirt-event.c vmm/libvirt-event.h \
+	$(VMM_UNIT_COMMON)
+tests_unit_test_libvirt_event_CFLAGS = $(VMM_UNIT_CFLAGS) $(LIBVIRT_CFLAGS)
+tests_unit_test_libvirt_event_LDADD = $(VMM_UNIT_LDADD) $(LIBVIRT_LIBS)
 # --- end libvirt unit tests ---
 
 # --- ecivm-runc unit tests ---

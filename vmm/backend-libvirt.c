@@ -195,6 +195,16 @@ gboolean ecivm_libvirt_destroy(EcivmLibvirtVm *lv, GError **error)
         return TRUE;
 }
 
+gboolean ecivm_libvirt_cpu_time_ms(EcivmLibvirtVm *lv, gint64 *ret_ms)
+{
+        virDomainInfo info;
+
+        if (virDomainGetInfo(lv->dom, &info) < 0)
+                return FALSE;
+        *ret_ms = (gint64)(info.cpuTime / 1000000);
+        return TRUE;
+}
+
 const char *ecivm_libvirt_describe(const EcivmLibvirtVm *lv)
 {
         return lv->description;
@@ -228,5 +238,6 @@ G_MODULE_EXPORT const EcivmLibvirtModule ecivm_libvirt_module = {
         .start = ecivm_libvirt_start,
         .destroy = ecivm_libvirt_destroy,
         .describe = ecivm_libvirt_describe,
+        .cpu_time_ms = ecivm_libvirt_cpu_time_ms,
         .free = ecivm_libvirt_free,
 };

@@ -55,6 +55,10 @@ EcivmLibvirtVm *ecivm_libvirt_start(const char *uri, const EcivmDomainParams *p,
                                     gpointer user, int *ret_control_fd, int *ret_docker_fd, GError **error);
 /* Force off (virDomainDestroy); ON_STOPPED follows from the event. */
 gboolean ecivm_libvirt_destroy(EcivmLibvirtVm *lv, GError **error);
+/* The domain's CPU time (virDomainGetInfo): one round trip on the
+ * connection, so only right after it carried data (a heartbeat) or before a
+ * destroy, which would wait on it as well. */
+gboolean ecivm_libvirt_cpu_time_ms(EcivmLibvirtVm *lv, gint64 *ret_ms);
 /* "libvirt qemu:///system domain ecivm (id 3)" for status and logs. */
 const char *ecivm_libvirt_describe(const EcivmLibvirtVm *lv);
 /* Stops watching and closes the connection; does not stop the domain. */

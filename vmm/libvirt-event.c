@@ -197,7 +197,11 @@ static void timeout_apply(Timeout *t)
         }
         if (t->interval < 0)
                 return;
-        t->source = t->interval == 0 ? g_idle_source_new() : g_timeout_source_new((guint)t->interval);
+        /* Not an idle source for 0: libvirt dispatches stream events from a
+         * 0 ms timer, and an idle-priority source starves while the channels
+         * keep default-priority sources ready (libvirt's own GLib loop uses
+         * default-priority timeouts too). */
+        t->source = g_timeout_source_new((guint)t->interval);
         g_source_set_name(t->source, "libvirt-timeout");
         g_source_set_callback(t->source, timeout_fire, GINT_TO_POINTER(t->id), NULL);
         g_source_attach(t->source, NULL);
@@ -226,7 +230,9 @@ static void update_timeout(int id, int interval)
 
         g_mutex_lock(&lock);
         t = g_hash_table_lookup(timeouts, GINT_TO_POINTER(id));
-        if (t != NULL && t->interval != interval) {
+        /* an update re-arms: the next expiry is INTERVAL from now, even if
+         * INTERVAL is unchanged (virEventUpdateTimeout's contract) */
+        if (t != NULL && (interval >= 0 || t->interval >= 0)) {
                 t->interval = interval;
                 timeout_apply(t);
         }

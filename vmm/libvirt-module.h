@@ -13,7 +13,7 @@
 
 #define ECIVM_LIBVIRT_MODULE_FILE "ecivm-libvirt.so"
 #define ECIVM_LIBVIRT_MODULE_SYMBOL "ecivm_libvirt_module"
-#define ECIVM_LIBVIRT_MODULE_ABI 1
+#define ECIVM_LIBVIRT_MODULE_ABI 2
 
 typedef struct {
         guint abi;          /* ECIVM_LIBVIRT_MODULE_ABI */
@@ -22,6 +22,7 @@ typedef struct {
                                  gpointer user, int *ret_control_fd, int *ret_docker_fd, GError **error);
         gboolean (*destroy)(EcivmLibvirtVm *lv, GError **error);
         const char *(*describe)(const EcivmLibvirtVm *lv);
+        gboolean (*cpu_time_ms)(EcivmLibvirtVm *lv, gint64 *ret_ms);
         void (*free)(EcivmLibvirtVm *lv);
 } EcivmLibvirtModule;
 

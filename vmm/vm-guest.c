@@ -1,8 +1,10 @@
 /* What the guest tells us on the control port, and the Docker port's life. */
 #define ECIVM_VM_PRIV_ALLOW
 #include <errno.h>
+#include <unistd.h>
 
 #include "error.h"
+#include "proc-stat.h"
 #include "settings-guest.h"
 #include "vm-priv.h"
 
@@ -12,22 +14,71 @@ static void replace(char **field, const char *value)
         *field = g_strdup(value ? value : "");
 }
 
+/* QEMU's CPU time in ms, -1 if not known.  With libvirt, QEMU runs on the
+ * hypervisor host (not necessarily this one): libvirt reports it. */
+static gint64 qemu_cpu_ms(EcivmVm *vm)
+{
+        const char *pid = vm->qemu ? ecivm_child_get_identifier(vm->qemu) : NULL;
+        long hz = sysconf(_SC_CLK_TCK);
+        EcivmProcStat st;
+
+        if (vm->libvirt)
+                return ecivm_vm_libvirt_cpu_ms(vm);
+        if (pid == NULL || hz <= 0 || !ecivm_proc_stat_read(pid, &st, NULL))
+                return -1;
+        return (gint64)(st.cpu_ticks * 1000 / (guint64)hz);
+}
+
+static void heard_heartbeat(EcivmVm *vm)
+{
+        vm->last_heartbeat_mono = g_get_monotonic_time();
+        vm->heartbeat_cpu_ms = qemu_cpu_ms(vm);
+        vm->late_mono = 0;
+}
+
+static gint64 cpu_since(gint64 now_ms, gint64 then_ms)
+{
+        return now_ms >= 0 && then_ms >= 0 ? now_ms - then_ms : -1;
+}
+
+/* The reason says what QEMU did meanwhile: since the last heartbeat, and
+ * since a heartbeat was overdue (the silence may begin while QEMU still
+ * runs).  Lately ~0 s of CPU is a paused or starved QEMU (see the host
+ * load); ~a vCPU's worth, a guest that runs but does not answer. */
+static char *hang_reason(EcivmVm *vm, gint64 silent)
+{
+        gint64 now_ms = qemu_cpu_ms(vm);
+        gint64 recent_s = (g_get_monotonic_time() - vm->late_mono) / G_USEC_PER_SEC;
+        g_autofree char *loadavg = NULL;
+        g_autofree char *clause = NULL;
+
+        (void)g_file_get_contents("/proc/loadavg", &loadavg, NULL, NULL);
+        clause = ecivm_proc_stat_silence_clause(cpu_since(now_ms, vm->heartbeat_cpu_ms), silent,
+                                                vm->late_mono ? cpu_since(now_ms, vm->late_cpu_ms) : -1, recent_s,
+                                                loadavg);
+        return g_strdup_printf("guest hung: no heartbeat for %" G_GINT64_FORMAT " s%s", silent, clause);
+}
+
 static gboolean on_heartbeat_check(gpointer user)
 {
         EcivmVm *vm = user;
         gint64 silent = (g_get_monotonic_time() - vm->last_heartbeat_mono) / G_USEC_PER_SEC;
 
+        if (silent >= 2 * (gint64)vm->heartbeat_s && vm->late_mono == 0) {
+                vm->late_mono = g_get_monotonic_time();
+                vm->late_cpu_ms = qemu_cpu_ms(vm);
+        }
         if (silent <= 3 * (gint64) vm->heartbeat_s)
                 return G_SOURCE_CONTINUE;
         vm->heartbeat_timer = 0;
-        g_autofree char *why = g_strdup_printf("guest hung: no heartbeat for %" G_GINT64_FORMAT " s", silent);
+        g_autofree char *why = hang_reason(vm, silent);
         ecivm_vm_kill(vm, why);
         return G_SOURCE_REMOVE;
 }
 
 void ecivm_vm_watch_heartbeat(EcivmVm *vm)
 {
-        vm->last_heartbeat_mono = g_get_monotonic_time();
+        heard_heartbeat(vm);
         g_clear_handle_id(&vm->heartbeat_timer, g_source_remove);
         vm->heartbeat_timer = g_timeout_add_seconds(1, on_heartbeat_check, vm);
 }
@@ -87,7 +138,7 @@ static void on_event(EcivmVm *vm, const struct wire_control *c)
         const char *state = wire_control_get(c, "state");
 
         if (g_strcmp0(service, "heartbeat") == 0) {
-                vm->last_heartbeat_mono = g_get_monotonic_time();
+                heard_heartbeat(vm);
                 on_data_disk(vm, c);
                 return;
         }

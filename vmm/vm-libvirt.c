@@ -107,3 +107,10 @@ void ecivm_vm_libvirt_end(EcivmVm *vm)
         if (vm->libvirt)
                 g_clear_pointer(&vm->libvirt, lvm()->free);
 }
+
+gint64 ecivm_vm_libvirt_cpu_ms(EcivmVm *vm)
+{
+        gint64 ms;
+
+        return vm->libvirt && lvm()->cpu_time_ms(vm->libvirt, &ms) ? ms : -1;
+}

@@ -60,6 +60,8 @@ struct _EcivmVm {
         char *guest_failure;
         guint dockerd_restarts;
         gint64 last_heartbeat_mono;
+        gint64 heartbeat_cpu_ms; /* QEMU's CPU time then, -1 if unknown */
+        gint64 late_mono, late_cpu_ms; /* when a heartbeat was first overdue (0: none), and QEMU's CPU time then */
         EcivmSettings *settings; /* effective settings of the current boot (vm-settings.c) */
         struct _EcivmVmAttest *attest; /* instance UUID, pending evidence requests (vm-attest.c) */
 };
@@ -83,6 +85,8 @@ void ecivm_vm_kill(EcivmVm *vm, const char *reason);
 void ecivm_vm_launch_libvirt(EcivmVm *vm, int data_fd);
 void ecivm_vm_libvirt_destroy(EcivmVm *vm);
 void ecivm_vm_libvirt_end(EcivmVm *vm);
+/* The domain's CPU time in ms, -1 if unknown (one libvirt round trip). */
+gint64 ecivm_vm_libvirt_cpu_ms(EcivmVm *vm);
 
 /* vm-probe.c: decide the accelerator, probing KVM if needed; then launches. */
 void ecivm_vm_choose_accel_then_launch(EcivmVm *vm);

@@ -138,6 +138,23 @@ echo "$up_out" | sed 's/^/# /'
 hi=$(docker run --rm bb echo again 2>&1)
 [ "$hi" = again ] && ok "docker run after down/up (image kept on the data disk)" || not_ok "after down/up: $hi"
 
+# a hang: virsh suspend pauses the vCPUs; ecivmd notices the silence, gives
+# the domain's CPU time meanwhile (from libvirt), destroys and restarts it
+check "virsh suspend of ecivmd's domain (vCPUs paused)" $VIRSH suspend ecivm
+hang=
+for _ in $(seq 1 80); do
+        hang=$("$ECIVM" status 2>&1 | grep -o 'guest hung: no heartbeat.*') && break
+        sleep 0.5
+done
+[[ $hang =~ "QEMU ran "[0-9.]+" s of CPU in those "[0-9]+" s, "([0-9]+)\.[0-9]+" s in the last " ]] &&
+        [ "${BASH_REMATCH[1]}" -eq 0 ] &&
+        ok "the hang is detected, with the domain's CPU time from libvirt: under 1 s ($hang)" ||
+        not_ok "no hang with CPU time in status: ${hang:-$("$ECIVM" status 2>&1 | tr '\n' ' ')}"
+for _ in $(seq 1 240); do "$ECIVM" status --json 2>/dev/null | grep -q '"state" : "ready"' && break; sleep 0.5; done
+hi=$(docker run --rm bb echo restarted 2>&1)
+[ "$hi" = restarted ] && ok "ready again after the hang: docker run in the restarted domain" ||
+        not_ok "after the hang: $hi ($("$ECIVM" status 2>&1 | tr '\n' ' '))"
+
 check "virsh destroy of ecivmd's domain" $VIRSH destroy ecivm
 for _ in $(seq 1 50); do "$ECIVM" status --json 2>/dev/null | grep -q '"state" : "failed"' && break; sleep 0.2; done
 status=$("$ECIVM" status 2>&1)

@@ -27,11 +27,11 @@ wait_state() {
         return 1
 }
 qemu_pid() { "$ECIVM" status --json | sed -n 's/^  "qemuPid" : "\(.*\)",$/\1/p'; }
-volume_sum() { docker run --rm -v ecivm-vol:/v bb sha256sum /v/data 2>&1 | cut -d' ' -f1; }
 check_volume() {
-        local got
-        got=$(volume_sum)
-        [ "$got" = "$VOLSUM" ] && ok "volume file intact after $1" || not_ok "volume after $1: $got (want $VOLSUM)"
+        local out got
+        out=$(docker run --rm -v ecivm-vol:/v bb sha256sum /v/data 2>&1)
+        got=${out%% *}
+        [ "$got" = "$VOLSUM" ] && ok "volume file intact after $1" || not_ok "volume after $1: $(tr '\n' ' ' <<<"$out") (want $VOLSUM)"
 }
 
 start_daemon || bail "ecivmd did not start"
@@ -79,6 +79,11 @@ printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"stop"}' |
 grep -q '"return"' "$T/qmp.out" && ok "vCPUs paused through QMP" || not_ok "QMP stop: $(cat "$T/qmp.out")"
 check "the hang is detected (no heartbeat) and the VM restarted" wait_state degraded 40
 grep -q "guest hung: no heartbeat" "$T/events" && ok "event names the hang" || not_ok "no hang event"
+# paused vCPUs: once a heartbeat was overdue, QEMU itself hardly ran
+hang=$(grep -o 'guest hung: no heartbeat[^"]*' "$T/events" | head -1)
+[[ $hang =~ "QEMU ran "[0-9.]+" s of CPU in those "[0-9]+" s, "([0-9]+)\.[0-9]+" s in the last "[0-9]+" s; host load " ]] &&
+        [ "${BASH_REMATCH[1]}" -eq 0 ] && ok "the hang's reason gives QEMU's CPU time: under 1 s lately ($hang)" ||
+        not_ok "hang reason: $hang"
 check "back to ready after the hang" wait_state ready 90
 check_volume "a guest hang"
 

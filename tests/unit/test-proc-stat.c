@@ -1,0 +1,64 @@
+/* /proc/<pid>/stat parser and the "guest hung" clause (vmm/proc-stat.c).
+ *   golden/proc-stat/<case>.stat -> <case>.out: state, CPU ticks, threads
+ *   or "error: <message>" for refuse-* cases. */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "vmm-golden.h"
+
+#include "proc-stat.h"
+
+static void run_stat_case(const char *base, const char *name)
+{
+        g_autofree char *in_rel = g_strconcat(base, ".stat", NULL);
+        g_autofree char *out_rel = g_strconcat(base, ".out", NULL);
+        g_autofree char *text = golden_read(in_rel, NULL);
+        g_autofree char *actual = NULL;
+        g_autoptr(GError) error = NULL;
+        EcivmProcStat st = { 0 };
+        gboolean ok = ecivm_proc_stat_parse(text, &st, &error);
+
+        golden_assert_outcome(name, ok, error);
+        actual = ok ? g_strdup_printf("state %c\ncpu_ticks %" G_GUINT64_FORMAT "\nthreads %u\n", st.state,
+                                      st.cpu_ticks, st.threads)
+                    : golden_error_text(error);
+        golden_compare(out_rel, actual);
+}
+
+static void test_clause(void **state G_GNUC_UNUSED)
+{
+        g_autofree char *paused = ecivm_proc_stat_silence_clause(5600, 16, 20, 6, "1.20 0.90 0.70 2/300 4242\n");
+        g_autofree char *busy = ecivm_proc_stat_silence_clause(15990, 16, 6010, 6, "2.05 1.00 0.50 3/301 4243\n");
+        g_autofree char *no_recent = ecivm_proc_stat_silence_clause(30, 16, -1, 0, "0.10 0 0 1/1 1");
+        g_autofree char *unknown = ecivm_proc_stat_silence_clause(-1, 16, 20, 6, NULL);
+        g_autofree char *no_load = ecivm_proc_stat_silence_clause(1005, 17, 0, 7, "");
+
+        assert_string_equal(paused, " (QEMU ran 5.60 s of CPU in those 16 s, 0.02 s in the last 6 s; host load 1.20)");
+        assert_string_equal(busy, " (QEMU ran 15.99 s of CPU in those 16 s, 6.01 s in the last 6 s; host load 2.05)");
+        assert_string_equal(no_recent, " (QEMU ran 0.03 s of CPU in those 16 s; host load 0.10)");
+        assert_string_equal(unknown, " (QEMU's CPU time unknown)");
+        assert_string_equal(no_load, " (QEMU ran 1.00 s of CPU in those 17 s, 0.00 s in the last 7 s)");
+}
+
+static void test_read_self(void **state G_GNUC_UNUSED)
+{
+        g_autofree char *pid = g_strdup_printf("%d", (int)getpid());
+        g_autoptr(GError) error = NULL;
+        EcivmProcStat st = { 0 };
+
+        assert_true(ecivm_proc_stat_read(pid, &st, &error));
+        assert_int_equal(st.state, 'R');
+        assert_true(st.threads >= 1);
+        assert_false(ecivm_proc_stat_read("0", &st, &error) && error == NULL);
+}
+
+int main(void)
+{
+        const struct CMUnitTest fixed[] = {
+                cmocka_unit_test(test_clause),
+                cmocka_unit_test(test_read_self),
+        };
+
+        return golden_run("proc-stat", fixed, G_N_ELEMENTS(fixed), "proc-stat", ".stat", run_stat_case, 10);
+}

@@ -1,0 +1,29 @@
+/* /proc/<pid>/stat of a child (QEMU): its state and CPU time, for telling a
+ * guest that stopped running (a paused or starved QEMU) from one that runs
+ * but does not answer. */
+#ifndef ECIVM_VMM_PROC_STAT_H
+#define ECIVM_VMM_PROC_STAT_H
+
+#include <glib.h>
+
+typedef struct {
+        char state;         /* R, S, D, T, Z... */
+        guint64 cpu_ticks;  /* utime + stime, in clock ticks (sysconf(_SC_CLK_TCK)) */
+        guint threads;
+} EcivmProcStat;
+
+/* TEXT is the file's content.  The command name may hold spaces and
+ * parentheses: fields are counted from its last ')'.  Errors name the field. */
+gboolean ecivm_proc_stat_parse(const char *text, EcivmProcStat *out, GError **error);
+
+/* Reads /proc/PID/stat; FALSE (ECIVM_ERROR_IO) once the process is gone. */
+gboolean ecivm_proc_stat_read(const char *pid, EcivmProcStat *out, GError **error);
+
+/* " (QEMU ran 5.60 s of CPU in those 16 s, 0.02 s in the last 6 s; host
+ * load 1.20)": what QEMU did while the guest was silent, and lately (the
+ * silence began while it still ran).  CPU_MS -1: unknown; RECENT_CPU_MS -1:
+ * no recent figure.  LOADAVG is /proc/loadavg's text or NULL. */
+char *ecivm_proc_stat_silence_clause(gint64 cpu_ms, gint64 silent_s, gint64 recent_cpu_ms, gint64 recent_s,
+                                     const char *loadavg);
+
+#endif
