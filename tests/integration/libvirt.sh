@@ -30,9 +30,13 @@ lv_cleanup() {
                 $VIRSH destroy "$d" >/dev/null 2>&1
                 $VIRSH undefine "$d" >/dev/null 2>&1
         done
-        [ -n "$started_libvirtd" ] && kill "$started_libvirtd" 2>/dev/null
-        [ -n "$started_virtlogd" ] && kill "$started_virtlogd" 2>/dev/null
-        [ -n "$started_sshd" ] && kill "$started_sshd" 2>/dev/null
+        # and wait for them to end: a run right after this one would still
+        # find them answering, not start its own, and lose them mid-test
+        local pid
+        for pid in $started_libvirtd $started_virtlogd $started_sshd; do
+                kill "$pid" 2>/dev/null || continue
+                for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        done
         [ -n "$SSH_HOSTS_ENTRY" ] && ssh-keygen -R "$SSH_HOSTS_ENTRY" >/dev/null 2>&1
         cleanup
 }
