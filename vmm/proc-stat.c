@@ -100,3 +100,12 @@ char *ecivm_proc_stat_silence_clause(gint64 cpu_ms, gint64 silent_s, gint64 rece
         g_string_append_c(s, ')');
         return g_string_free(s, FALSE);
 }
+
+gboolean ecivm_guest_silence_is_hang(gint64 silent_s, guint heartbeat_s, gint64 recent_cpu_ms, gint64 recent_s)
+{
+        gboolean running = recent_cpu_ms >= 0 && recent_s > 0 && recent_cpu_ms * 4 >= recent_s * 1000;
+
+        if (silent_s <= 3 * (gint64)heartbeat_s)
+                return FALSE;
+        return !running || silent_s > 12 * (gint64)heartbeat_s;
+}

@@ -26,4 +26,12 @@ gboolean ecivm_proc_stat_read(const char *pid, EcivmProcStat *out, GError **erro
 char *ecivm_proc_stat_silence_clause(gint64 cpu_ms, gint64 silent_s, gint64 recent_cpu_ms, gint64 recent_s,
                                      const char *loadavg);
 
+/* Whether a guest silent for SILENT_S (heartbeats every HEARTBEAT_S) is hung.
+ * Past 3 heartbeats it is when QEMU has hardly run lately (under a quarter of
+ * a vCPU over RECENT_S; RECENT_CPU_MS -1: unknown, taken as not running).
+ * While QEMU runs it gets up to 12 heartbeats: a guest kernel in a soft
+ * lockup under TCG (26 s seen, both vCPUs busy) comes back by itself, and a
+ * restart would lose its containers. */
+gboolean ecivm_guest_silence_is_hang(gint64 silent_s, guint heartbeat_s, gint64 recent_cpu_ms, gint64 recent_s);
+
 #endif

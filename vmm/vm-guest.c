@@ -31,9 +31,15 @@ static gint64 qemu_cpu_ms(EcivmVm *vm)
 
 static void heard_heartbeat(EcivmVm *vm)
 {
-        vm->last_heartbeat_mono = g_get_monotonic_time();
+        gint64 now = g_get_monotonic_time();
+
+        if (vm->late_waiting)
+                g_message("vm: the guest's heartbeat is back after %" G_GINT64_FORMAT " s of silence",
+                          (now - vm->last_heartbeat_mono) / G_USEC_PER_SEC);
+        vm->last_heartbeat_mono = now;
         vm->heartbeat_cpu_ms = qemu_cpu_ms(vm);
         vm->late_mono = 0;
+        vm->late_waiting = FALSE;
 }
 
 static gint64 cpu_since(gint64 now_ms, gint64 then_ms)
@@ -59,6 +65,24 @@ static char *hang_reason(EcivmVm *vm, gint64 silent)
         return g_strdup_printf("guest hung: no heartbeat for %" G_GINT64_FORMAT " s%s", silent, clause);
 }
 
+/* Past 3 silent heartbeats: hung, unless QEMU is running (see
+ * ecivm_guest_silence_is_hang); said once while it is given more time. */
+static gboolean silence_is_hang(EcivmVm *vm, gint64 silent)
+{
+        gint64 recent_s = (g_get_monotonic_time() - vm->late_mono) / G_USEC_PER_SEC;
+        gint64 recent_ms = cpu_since(qemu_cpu_ms(vm), vm->late_cpu_ms);
+
+        if (ecivm_guest_silence_is_hang(silent, vm->heartbeat_s, recent_ms, recent_s))
+                return TRUE;
+        if (!vm->late_waiting) {
+                vm->late_waiting = TRUE;
+                g_message("vm: no heartbeat for %" G_GINT64_FORMAT " s, but QEMU ran %" G_GINT64_FORMAT
+                          " ms of CPU in the last %" G_GINT64_FORMAT " s: waiting up to %u s", silent, recent_ms,
+                          recent_s, 12 * vm->heartbeat_s);
+        }
+        return FALSE;
+}
+
 static gboolean on_heartbeat_check(gpointer user)
 {
         EcivmVm *vm = user;
@@ -68,7 +92,7 @@ static gboolean on_heartbeat_check(gpointer user)
                 vm->late_mono = g_get_monotonic_time();
                 vm->late_cpu_ms = qemu_cpu_ms(vm);
         }
-        if (silent <= 3 * (gint64) vm->heartbeat_s)
+        if (silent <= 3 * (gint64)vm->heartbeat_s || !silence_is_hang(vm, silent))
                 return G_SOURCE_CONTINUE;
         vm->heartbeat_timer = 0;
         g_autofree char *why = hang_reason(vm, silent);
@@ -78,6 +102,7 @@ static gboolean on_heartbeat_check(gpointer user)
 
 void ecivm_vm_watch_heartbeat(EcivmVm *vm)
 {
+        vm->late_waiting = FALSE; /* a new run */
         heard_heartbeat(vm);
         g_clear_handle_id(&vm->heartbeat_timer, g_source_remove);
         vm->heartbeat_timer = g_timeout_add_seconds(1, on_heartbeat_check, vm);

@@ -62,6 +62,7 @@ struct _EcivmVm {
         gint64 last_heartbeat_mono;
         gint64 heartbeat_cpu_ms; /* QEMU's CPU time then, -1 if unknown */
         gint64 late_mono, late_cpu_ms; /* when a heartbeat was first overdue (0: none), and QEMU's CPU time then */
+        gboolean late_waiting; /* past 3 heartbeats, given more time because QEMU runs */
         EcivmSettings *settings; /* effective settings of the current boot (vm-settings.c) */
         struct _EcivmVmAttest *attest; /* instance UUID, pending evidence requests (vm-attest.c) */
 };

@@ -41,6 +41,30 @@ static void test_clause(void **state G_GNUC_UNUSED)
         assert_string_equal(no_load, " (QEMU ran 1.00 s of CPU in those 17 s, 0.00 s in the last 7 s)");
 }
 
+static void test_silence_verdict(void **state G_GNUC_UNUSED)
+{
+        static const struct {
+                gint64 silent_s, recent_cpu_ms, recent_s;
+                gboolean hang;
+        } cases[] = {
+                { 15, 0, 5, FALSE },      /* within 3 heartbeats: never */
+                { 16, 0, 6, TRUE },       /* paused vCPUs (QMP stop, virsh suspend) */
+                { 16, 20, 6, TRUE },      /* QEMU's own threads only */
+                { 16, -1, 6, TRUE },      /* CPU time unknown */
+                { 16, 1499, 6, TRUE },    /* just under a quarter of a vCPU */
+                { 16, 1500, 6, FALSE },   /* a quarter: running, wait */
+                { 16, 11090, 6, FALSE },  /* CI's soft lockup: both vCPUs busy */
+                { 60, 50000, 50, FALSE }, /* 12 heartbeats: the limit */
+                { 61, 50000, 51, TRUE },  /* past it: hung although running */
+                { 16, 5000, 0, TRUE },    /* no recent window */
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+                assert_int_equal(ecivm_guest_silence_is_hang(cases[i].silent_s, 5, cases[i].recent_cpu_ms,
+                                                             cases[i].recent_s),
+                                 cases[i].hang);
+}
+
 static void test_read_self(void **state G_GNUC_UNUSED)
 {
         g_autofree char *pid = g_strdup_printf("%d", (int)getpid());
@@ -57,6 +81,7 @@ int main(void)
 {
         const struct CMUnitTest fixed[] = {
                 cmocka_unit_test(test_clause),
+                cmocka_unit_test(test_silence_verdict),
                 cmocka_unit_test(test_read_self),
         };
 
