@@ -105,7 +105,7 @@ gboolean ecivm_guest_silence_is_hang(gint64 silent_s, guint heartbeat_s, gint64 
 {
         gboolean running = recent_cpu_ms >= 0 && recent_s > 0 && recent_cpu_ms * 4 >= recent_s * 1000;
 
-        if (silent_s <= 3 * (gint64)heartbeat_s)
+        if (silent_s <= ECIVM_SILENT_HEARTBEATS_IDLE * (gint64)heartbeat_s)
                 return FALSE;
-        return !running || silent_s > 12 * (gint64)heartbeat_s;
+        return !running || silent_s > ECIVM_SILENT_HEARTBEATS_RUNNING * (gint64)heartbeat_s;
 }

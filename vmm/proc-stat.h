@@ -32,6 +32,8 @@ char *ecivm_proc_stat_silence_clause(gint64 cpu_ms, gint64 silent_s, gint64 rece
  * While QEMU runs it gets up to 12 heartbeats: a guest kernel in a soft
  * lockup under TCG (26 s seen, both vCPUs busy) comes back by itself, and a
  * restart would lose its containers. */
+#define ECIVM_SILENT_HEARTBEATS_IDLE 3
+#define ECIVM_SILENT_HEARTBEATS_RUNNING 12
 gboolean ecivm_guest_silence_is_hang(gint64 silent_s, guint heartbeat_s, gint64 recent_cpu_ms, gint64 recent_s);
 
 #endif

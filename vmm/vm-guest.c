@@ -47,55 +47,64 @@ static gint64 cpu_since(gint64 now_ms, gint64 then_ms)
         return now_ms >= 0 && then_ms >= 0 ? now_ms - then_ms : -1;
 }
 
-/* The reason says what QEMU did meanwhile: since the last heartbeat, and
- * since a heartbeat was overdue (the silence may begin while QEMU still
- * runs).  Lately ~0 s of CPU is a paused or starved QEMU (see the host
- * load); ~a vCPU's worth, a guest that runs but does not answer. */
-static char *hang_reason(EcivmVm *vm, gint64 silent)
+/* What QEMU did during a silence: CPU since the last heartbeat, and since
+ * a heartbeat was first overdue (the silence may begin while QEMU still
+ * runs).  Lately ~0 s is a paused or starved QEMU (see the host load); a
+ * vCPU's worth or more, a guest that runs but does not answer. */
+typedef struct {
+        gint64 silent_s;
+        gint64 total_ms;  /* -1: unknown */
+        gint64 recent_ms; /* -1: unknown or no overdue sample yet */
+        gint64 recent_s;
+} Silence;
+
+static Silence measure_silence(EcivmVm *vm, gint64 now)
 {
-        gint64 now_ms = qemu_cpu_ms(vm);
-        gint64 recent_s = (g_get_monotonic_time() - vm->late_mono) / G_USEC_PER_SEC;
+        gint64 cpu_ms = qemu_cpu_ms(vm); /* one libvirt round trip at most */
+        Silence s = { .silent_s = (now - vm->last_heartbeat_mono) / G_USEC_PER_SEC, .recent_ms = -1 };
+
+        s.total_ms = cpu_since(cpu_ms, vm->heartbeat_cpu_ms);
+        if (vm->late_mono != 0) {
+                s.recent_ms = cpu_since(cpu_ms, vm->late_cpu_ms);
+                s.recent_s = (now - vm->late_mono) / G_USEC_PER_SEC;
+        }
+        return s;
+}
+
+static char *hang_reason(const Silence *s)
+{
         g_autofree char *loadavg = NULL;
         g_autofree char *clause = NULL;
 
         (void)g_file_get_contents("/proc/loadavg", &loadavg, NULL, NULL);
-        clause = ecivm_proc_stat_silence_clause(cpu_since(now_ms, vm->heartbeat_cpu_ms), silent,
-                                                vm->late_mono ? cpu_since(now_ms, vm->late_cpu_ms) : -1, recent_s,
-                                                loadavg);
-        return g_strdup_printf("guest hung: no heartbeat for %" G_GINT64_FORMAT " s%s", silent, clause);
-}
-
-/* Past 3 silent heartbeats: hung, unless QEMU is running (see
- * ecivm_guest_silence_is_hang); said once while it is given more time. */
-static gboolean silence_is_hang(EcivmVm *vm, gint64 silent)
-{
-        gint64 recent_s = (g_get_monotonic_time() - vm->late_mono) / G_USEC_PER_SEC;
-        gint64 recent_ms = cpu_since(qemu_cpu_ms(vm), vm->late_cpu_ms);
-
-        if (ecivm_guest_silence_is_hang(silent, vm->heartbeat_s, recent_ms, recent_s))
-                return TRUE;
-        if (!vm->late_waiting) {
-                vm->late_waiting = TRUE;
-                g_message("vm: no heartbeat for %" G_GINT64_FORMAT " s, but QEMU ran %" G_GINT64_FORMAT
-                          " ms of CPU in the last %" G_GINT64_FORMAT " s: waiting up to %u s", silent, recent_ms,
-                          recent_s, 12 * vm->heartbeat_s);
-        }
-        return FALSE;
+        clause = ecivm_proc_stat_silence_clause(s->total_ms, s->silent_s, s->recent_ms, s->recent_s, loadavg);
+        return g_strdup_printf("guest hung: no heartbeat for %" G_GINT64_FORMAT " s%s", s->silent_s, clause);
 }
 
 static gboolean on_heartbeat_check(gpointer user)
 {
         EcivmVm *vm = user;
-        gint64 silent = (g_get_monotonic_time() - vm->last_heartbeat_mono) / G_USEC_PER_SEC;
+        gint64 now = g_get_monotonic_time();
+        gint64 silent = (now - vm->last_heartbeat_mono) / G_USEC_PER_SEC;
+        Silence s;
 
         if (silent >= 2 * (gint64)vm->heartbeat_s && vm->late_mono == 0) {
-                vm->late_mono = g_get_monotonic_time();
+                vm->late_mono = now;
                 vm->late_cpu_ms = qemu_cpu_ms(vm);
         }
-        if (silent <= 3 * (gint64)vm->heartbeat_s || !silence_is_hang(vm, silent))
+        if (silent <= ECIVM_SILENT_HEARTBEATS_IDLE * (gint64)vm->heartbeat_s)
                 return G_SOURCE_CONTINUE;
+        s = measure_silence(vm, now);
+        if (!ecivm_guest_silence_is_hang(s.silent_s, vm->heartbeat_s, s.recent_ms, s.recent_s)) {
+                if (!vm->late_waiting)
+                        g_message("vm: no heartbeat for %" G_GINT64_FORMAT " s, but QEMU ran %" G_GINT64_FORMAT
+                                  " ms of CPU in the last %" G_GINT64_FORMAT " s: waiting up to %u s", s.silent_s,
+                                  s.recent_ms, s.recent_s, ECIVM_SILENT_HEARTBEATS_RUNNING * vm->heartbeat_s);
+                vm->late_waiting = TRUE;
+                return G_SOURCE_CONTINUE;
+        }
         vm->heartbeat_timer = 0;
-        g_autofree char *why = hang_reason(vm, silent);
+        g_autofree char *why = hang_reason(&s);
         ecivm_vm_kill(vm, why);
         return G_SOURCE_REMOVE;
 }

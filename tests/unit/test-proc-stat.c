@@ -7,6 +7,7 @@
 
 #include "vmm-golden.h"
 
+#include "error.h"
 #include "proc-stat.h"
 
 static void run_stat_case(const char *base, const char *name)
@@ -74,7 +75,8 @@ static void test_read_self(void **state G_GNUC_UNUSED)
         assert_true(ecivm_proc_stat_read(pid, &st, &error));
         assert_int_equal(st.state, 'R');
         assert_true(st.threads >= 1);
-        assert_false(ecivm_proc_stat_read("0", &st, &error) && error == NULL);
+        assert_false(ecivm_proc_stat_read("0", &st, &error)); /* no /proc/0 */
+        assert_int_equal(error->code, ECIVM_ERROR_IO);
 }
 
 int main(void)
