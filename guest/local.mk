@@ -41,6 +41,7 @@ guest_ecivm_init_LDFLAGS = -static
 # /usr/libexec/ecivm/runc (images/build.sh --runc-shim).  Dynamic: GLib and
 # json-glib are in the root.  No sanitizers (it goes in the image).
 ECIVM_RUNC_CORE = \
+	guest/runc/mount-sources.c guest/runc/mount-sources.h \
 	guest/runc/policy.c guest/runc/policy.h \
 	guest/runc/idalloc.c guest/runc/idalloc.h
 pkglibexec_PROGRAMS += guest/ecivm-runc

@@ -21,6 +21,7 @@ if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)
 endif
 EXTRA_DIST += tests/integration/lib.sh tests/integration/eci-lib.sh tests/integration/probes/sysprobe.c \
+	tests/integration/probes/payload.c \
 	tests/integration/probes/engine-get.c \
 	$(INTEGRATION_TESTS)
 AM_DISTCHECK_CONFIGURE_FLAGS = --disable-vm-tests
@@ -216,17 +217,21 @@ RUNC_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLA
 	-I$(top_srcdir)/guest/runc -I$(top_srcdir)/tests/unit -DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
 RUNC_TEST_LDADD = $(JSON_LIBS) $(GLIB_LIBS) $(CMOCKA_LIBS)
 check_PROGRAMS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist \
-	tests/unit/test-runc-mountinfo
+	tests/unit/test-runc-mountinfo tests/unit/test-runc-resolve
 TESTS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist \
-	tests/unit/test-runc-mountinfo
+	tests/unit/test-runc-mountinfo tests/unit/test-runc-resolve
 tests_unit_test_runc_policy_SOURCES = tests/unit/test-runc-policy.c tests/unit/vmm-golden.c tests/unit/vmm-golden.h \
-	guest/runc/policy.c guest/runc/policy.h guest/runc/allowlist.c guest/runc/allowlist.h
+	guest/runc/policy.c guest/runc/policy.h guest/runc/mount-sources.c guest/runc/mount-sources.h guest/runc/allowlist.c guest/runc/allowlist.h
 tests_unit_test_runc_policy_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_policy_LDADD = $(RUNC_TEST_LDADD)
 tests_unit_test_runc_allowlist_SOURCES = tests/unit/test-runc-allowlist.c guest/runc/allowlist.c \
-	guest/runc/allowlist.h guest/runc/facts.c guest/runc/facts.h guest/runc/policy.c guest/runc/policy.h
+	guest/runc/allowlist.h guest/runc/facts.c guest/runc/facts.h guest/runc/policy.c guest/runc/policy.h guest/runc/mount-sources.c guest/runc/mount-sources.h
 tests_unit_test_runc_allowlist_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_allowlist_LDADD = $(RUNC_TEST_LDADD)
+tests_unit_test_runc_resolve_SOURCES = tests/unit/test-runc-resolve.c guest/runc/facts.c guest/runc/facts.h \
+	guest/runc/mount-sources.c guest/runc/mount-sources.h
+tests_unit_test_runc_resolve_CFLAGS = $(RUNC_TEST_CFLAGS)
+tests_unit_test_runc_resolve_LDADD = $(RUNC_TEST_LDADD)
 tests_unit_test_runc_mountinfo_SOURCES = tests/unit/test-runc-mountinfo.c tests/unit/vmm-golden.c \
 	tests/unit/vmm-golden.h guest/runc/mountinfo.c guest/runc/mountinfo.h
 tests_unit_test_runc_mountinfo_CFLAGS = $(RUNC_TEST_CFLAGS)
@@ -318,7 +323,7 @@ fuzz-parsers: vmm/libecivm-core.a
 # fuzz-guest` builds the libFuzzer flavour and fuzzes each for FUZZ_SECONDS.
 check_PROGRAMS += tests/fuzz/fuzz-guest
 TESTS += tests/fuzz/replay-guest.sh
-tests_fuzz_fuzz_guest_SOURCES = tests/fuzz/fuzz-guest.c guest/runc/policy.c guest/runc/policy.h \
+tests_fuzz_fuzz_guest_SOURCES = tests/fuzz/fuzz-guest.c guest/runc/policy.c guest/runc/policy.h guest/runc/mount-sources.c guest/runc/mount-sources.h \
 	guest/init/control.c guest/init/control.h guest/init/util.c guest/init/util.h
 tests_fuzz_fuzz_guest_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	-I$(top_srcdir) -I$(top_srcdir)/wire -I$(top_srcdir)/guest/init
@@ -332,7 +337,7 @@ fuzz-guest:
 	$(MKDIR_P) tests/out/fuzz-guest
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DECIVM_LIBFUZZER $(WARN_CFLAGS) \
 	  -Wno-unused-variable -I$(top_builddir) -I$(top_srcdir) -I$(top_srcdir)/wire -I$(top_srcdir)/guest/init \
-	  $(GLIB_CFLAGS) $(JSON_CFLAGS) $(top_srcdir)/tests/fuzz/fuzz-guest.c $(top_srcdir)/guest/runc/policy.c \
+	  $(GLIB_CFLAGS) $(JSON_CFLAGS) $(top_srcdir)/tests/fuzz/fuzz-guest.c $(top_srcdir)/guest/runc/policy.c $(top_srcdir)/guest/runc/mount-sources.c \
 	  $(top_srcdir)/guest/init/control.c $(top_srcdir)/guest/init/util.c $(top_srcdir)/wire/wire.c \
 	  $(JSON_LIBS) $(GLIB_LIBS) -o tests/out/fuzz-guest/fuzz-guest
 	@for t in $(FUZZ_GUEST_TARGETS); do \

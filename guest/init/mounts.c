@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -126,6 +129,10 @@ int mounts_stage2(const char **what)
         r = bind_data_dir("/data/containerd", "/var/lib/containerd", what);
         if (r < 0)
                 return r;
+        /* a mount of its own, so dockerd's namespace can share just it */
+        r = bind_data_dir(DOCKERD_EXEC_ROOT, DOCKERD_EXEC_ROOT, what);
+        if (r < 0)
+                return r;
         *what = "/ (make-rshared)";
         return RET_NERRNO(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL));
 }
@@ -186,4 +193,36 @@ void mounts_umount_tree(const char *prefix)
                 umount_one(targets[--n]);
                 free(targets[n]);
         }
+}
+
+/* dockerd is root in the VM and mounts whatever path a volume or a
+ * container's layer names, following symlinks.  In a mount namespace of its
+ * own whose mounts are all slaves except its data and exec roots, a mount it
+ * makes anywhere else (over the runtime, say) stays in that namespace:
+ * containerd, the runtime and every other process never see it. */
+int mounts_enter_dockerd_namespace(void)
+{
+        static char text[256 * 1024];
+        char *save = NULL;
+
+        if (unshare(CLONE_NEWNS) < 0)
+                return -errno;
+        if (read_file("/proc/self/mountinfo", text, sizeof(text)) < 0)
+                return -EIO;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *target;
+
+                if (sscanf(line, "%*s %*s %*s %*s %ms", &target) != 1)
+                        continue;
+                unescape_octal(target);
+                if (!under(target, DOCKERD_DATA_ROOT) && !under(target, DOCKERD_EXEC_ROOT) &&
+                    mount(NULL, target, NULL, MS_SLAVE, NULL) < 0 && errno != EINVAL && errno != ENOENT) {
+                        int e = errno;
+
+                        free(target);
+                        return -e;
+                }
+                free(target);
+        }
+        return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "mounts.h"
 #include "services.h"
 #include "wire.h"
 #include "util.h"
@@ -29,7 +30,7 @@ void services_init(struct service svc[SVC_COUNT])
                                      .log_path = "/var/log/containerd.log", .to_host = 1,
                                      .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
                 [SVC_DOCKERD] = { .name = "dockerd", .argv = dockerd_argv, .log_path = "/var/log/dockerd.log",
-                                  .to_host = 1, .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
+                                  .to_host = 1, .oom_score_adj = SERVICE_OOM_SCORE_ADJ, .own_mount_ns = 1 },
                 [SVC_AGENT] = { .name = "agent", .argv = agent_argv, .log_path = "/var/log/ecivm-agent.log",
                                 .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
                 [SVC_LXCFS] = { .name = "lxcfs", .argv = lxcfs_argv, .log_path = "/var/log/lxcfs.log",
@@ -82,6 +83,14 @@ _noreturn_ static void child_exec(const struct service *s, int log_fd)
         if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
             dup2(log_fd, STDERR_FILENO) < 0 || chdir("/") < 0)
                 _exit(126);
+        if (s->own_mount_ns) {
+                int r = mounts_enter_dockerd_namespace();
+
+                if (r < 0) {
+                        dprintf(STDERR_FILENO, "ecivm-init: %s: mount namespace: %s\n", s->name, strerror(-r));
+                        _exit(126);
+                }
+        }
         close_range(3, ~0u, 0);
         execve(s->argv[0], (char *const *) s->argv, (char *const *) service_env);
         dprintf(STDERR_FILENO, "ecivm-init: exec %s: %s\n", s->argv[0], strerror(errno));

@@ -26,6 +26,7 @@ struct service {
         const char *mount_point; /* a FUSE mount it serves: a dead one is detached before each start */
         struct service *companion; /* started with this one (the first time) */
         int oom_score_adj; /* written for the child before exec; 0 leaves the inherited value */
+        int own_mount_ns;  /* mounts_enter_dockerd_namespace() before exec */
         off_t log_start; /* where this run's output begins in the log */
         pid_t pid;
         enum service_state state;

@@ -1,24 +1,34 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "facts.h"
+
+#define DOCKER_INIT "/usr/bin/docker-init"
 
 static const char *const ns_files[][2] = {
         { "pid", "pid" }, { "network", "net" }, { "ipc", "ipc" },       { "uts", "uts" },
         { "cgroup", "cgroup" }, { "mount", "mnt" }, { "user", "user" },
 };
 
-static void bind_fact_free(gpointer p)
+void eci_bind_fact_free(EciBindFact *b)
 {
-        EciBindFact *b = p;
-
+        if (b == NULL)
+                return;
+        if (b->fd >= 0)
+                close(b->fd);
         g_free(b->realpath);
-        g_free(b->canon);
         g_free(b);
 }
 
@@ -28,9 +38,7 @@ EciFacts *eci_facts_new(void)
 
         f->vm_ns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         f->ns_identity = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-        f->binds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, bind_fact_free);
-        f->protected_paths = g_array_new(FALSE, TRUE, sizeof(EciProtected));
-        f->strings = g_ptr_array_new_with_free_func(g_free);
+        f->binds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) eci_bind_fact_free);
         return f;
 }
 
@@ -41,8 +49,8 @@ void eci_facts_free(EciFacts *f)
         g_hash_table_unref(f->vm_ns);
         g_hash_table_unref(f->ns_identity);
         g_hash_table_unref(f->binds);
-        g_array_unref(f->protected_paths);
-        g_ptr_array_unref(f->strings);
+        g_free(f->ipc_container);
+        g_free(f->docker_init);
         g_free(f);
 }
 
@@ -53,97 +61,6 @@ static char *ns_identity(const char *path)
         if (stat(path, &st) < 0)
                 return NULL;
         return g_strdup_printf("%lu:%lu", (unsigned long) st.st_dev, (unsigned long) st.st_ino);
-}
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo */
-static void unescape(char *s)
-{
-        char *o = s;
-
-        for (; *s; s++) {
-                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-                    s[3] <= '7') {
-                        *o++ = (char) ((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-                        s += 3;
-                } else {
-                        *o++ = *s;
-                }
-        }
-        *o = '\0';
-}
-
-static gboolean under(const char *path, const char *mp, gsize *rest)
-{
-        gsize n = strlen(mp);
-
-        if (strcmp(mp, "/") == 0) {
-                *rest = 0;
-                return TRUE;
-        }
-        if (strncmp(path, mp, n) != 0 || (path[n] != '\0' && path[n] != '/'))
-                return FALSE;
-        *rest = n;
-        return TRUE;
-}
-
-char *eci_canon_path(const char *mountinfo, const char *realpath)
-{
-        g_auto(GStrv) lines = g_strsplit(mountinfo, "\n", -1);
-        g_autofree char *best_dev = NULL, *best_root = NULL;
-        gsize best_len = 0, best_rest = 0;
-        gboolean found = FALSE;
-
-        for (guint i = 0; lines[i] != NULL; i++) {
-                g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
-                gsize rest, mp_len;
-
-                if (g_strv_length(f) < 6)
-                        continue;
-                unescape(f[3]);
-                unescape(f[4]);
-                if (!under(realpath, f[4], &rest))
-                        continue;
-                mp_len = strlen(f[4]);
-                /* the longest mount point wins; of equal ones the last (on top) */
-                if (found && mp_len < best_len)
-                        continue;
-                g_free(best_dev);
-                g_free(best_root);
-                best_dev = g_strdup(f[2]);
-                best_root = g_strdup(f[3]);
-                best_len = mp_len;
-                best_rest = rest;
-                found = TRUE;
-        }
-        if (!found)
-                return NULL;
-        {
-                const char *tail = realpath + best_rest;
-                g_autofree char *joined = NULL;
-                g_autofree char *clean = NULL;
-
-                while (*tail == '/')
-                        tail++; /* "//" would stay: POSIX keeps a leading double slash */
-                joined = g_build_filename(best_root, tail, NULL);
-                clean = g_canonicalize_filename(joined, "/");
-
-                return g_strdup_printf("%s:%s", best_dev, clean);
-        }
-}
-
-static void resolve_bind(EciFacts *f, const char *source, const char *mountinfo)
-{
-        char real[PATH_MAX];
-        EciBindFact *b;
-
-        if (g_hash_table_contains(f->binds, source))
-                return;
-        b = g_new0(EciBindFact, 1);
-        if (realpath(source, real) != NULL) {
-                b->realpath = g_strdup(real);
-                b->canon = eci_canon_path(mountinfo, real);
-        }
-        g_hash_table_insert(f->binds, g_strdup(source), b);
 }
 
 static void resolve_namespaces(EciFacts *f, JsonObject *linux_o)
@@ -176,41 +93,230 @@ static void resolve_namespaces(EciFacts *f, JsonObject *linux_o)
         }
 }
 
-void eci_facts_resolve(EciFacts *f, JsonNode *config, const char *mountinfo)
+/* ------------------------------------------------------ bind sources */
+
+static int open_how(int dirfd, const char *path, guint64 flags, guint64 resolve)
+{
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC | flags, .resolve = resolve | RESOLVE_NO_MAGICLINKS };
+
+        while (*path == '/')
+                path++;
+        return (int) syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
+}
+
+/* the path of FD as the VM's root sees it (ROOT: the prefix of that root) */
+static char *fd_path(int fd, const char *root)
+{
+        char link[64], target[PATH_MAX];
+        ssize_t n;
+        gsize r = strcmp(root, "/") == 0 ? 0 : strlen(root);
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return NULL;
+        target[n] = '\0';
+        if (r == 0)
+                return g_strdup(target);
+        if (strncmp(target, root, r) != 0 || (target[r] != '/' && target[r] != '\0'))
+                return NULL;
+        return g_strdup(target[r] ? target + r : "/");
+}
+
+static gboolean same_file(int a, int b)
+{
+        struct stat sa, sb;
+
+        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static gboolean is_tmpfs_root(int fd)
+{
+        struct statfs sf;
+        struct statx sx;
+
+        return fstatfs(fd, &sf) == 0 && sf.f_type == TMPFS_MAGIC &&
+               statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+               (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/* dockerd's local driver keeps a volume's options in <name>/opts.json; a
+ * tmpfs volume is the only kind with options that may be mounted */
+static gboolean tmpfs_volume(int volumes_fd, const char *name)
+{
+        g_autofree char *path = g_build_filename(name, "opts.json", NULL);
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autofree char *text = NULL;
+        g_autofree char *proc = NULL;
+        JsonNode *root;
+        JsonObject *o;
+        int fd = open_how(volumes_fd, path, 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
+        const char *opts;
+
+        if (fd < 0)
+                return FALSE;
+        proc = g_strdup_printf("/proc/self/fd/%d", fd);
+        if (!g_file_get_contents(proc, &text, NULL, NULL) || !json_parser_load_from_data(p, text, -1, NULL)) {
+                close(fd);
+                return FALSE;
+        }
+        close(fd);
+        root = json_parser_get_root(p);
+        if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+                return FALSE;
+        o = json_node_get_object(root);
+        opts = json_object_get_string_member_with_default(o, "MountOpts", "");
+        return g_strcmp0(json_object_get_string_member_with_default(o, "MountType", NULL), "tmpfs") == 0 &&
+               g_strcmp0(json_object_get_string_member_with_default(o, "MountDevice", NULL), "tmpfs") == 0 &&
+               opts != NULL && strstr(opts, "bind") == NULL;
+}
+
+/* S reached again from its root without symlinks, mounts allowed only
+ * where a tmpfs of its own belongs; the fd of what is to be mounted */
+static EciSourceShape strict_shape(int root_fd, const EciSource *s, int loose_fd, int *ret_fd)
+{
+        const guint64 plain = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+        int dir = open_how(root_fd, s->root, O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+        int fd = dir < 0 ? -1 : open_how(dir, s->below, 0, plain | RESOLVE_NO_XDEV);
+        EciSourceShape shape = ECI_SOURCE_FOREIGN;
+
+        if (fd >= 0 && same_file(fd, loose_fd)) {
+                shape = ECI_SOURCE_PLAIN;
+        } else if (fd < 0 && errno == EXDEV &&
+                   (s->cls == ECI_SOURCE_VOLUME || s->cls == ECI_SOURCE_CONTAINER_SHM)) {
+                fd = open_how(dir, s->below, 0, plain);
+                if (fd >= 0 && same_file(fd, loose_fd) && is_tmpfs_root(fd) &&
+                    (s->cls == ECI_SOURCE_CONTAINER_SHM || tmpfs_volume(dir, s->owner)))
+                        shape = ECI_SOURCE_TMPFS_ROOT;
+        }
+        if (dir >= 0)
+                close(dir);
+        if (shape == ECI_SOURCE_FOREIGN && fd >= 0) {
+                close(fd);
+                fd = -1;
+        }
+        *ret_fd = fd;
+        return shape;
+}
+
+EciBindFact *eci_bind_fact_resolve_at(int root_fd, const char *root, const char *source)
+{
+        EciBindFact *b = g_new0(EciBindFact, 1);
+        g_auto(EciSource) s = { 0 };
+        int fd;
+
+        b->fd = -1;
+        b->shape = ECI_SOURCE_UNRESOLVED;
+        if (source[0] != '/' || (fd = open_how(root_fd, source, 0, RESOLVE_IN_ROOT)) < 0)
+                return b;
+        b->realpath = fd_path(fd, root);
+        if (b->realpath == NULL) {
+                close(fd);
+                return b;
+        }
+        eci_source_classify(b->realpath, &s);
+        if (s.cls == ECI_SOURCE_OTHER || s.cls == ECI_SOURCE_ENGINE_SOCKET) {
+                b->shape = ECI_SOURCE_PLAIN;
+                b->fd = fd;
+                return b;
+        }
+        /* dockerd names its own paths exactly: anything else came through
+         * a link */
+        b->shape = strcmp(source, b->realpath) == 0 ? strict_shape(root_fd, &s, fd, &b->fd) : ECI_SOURCE_FOREIGN;
+        close(fd);
+        return b;
+}
+
+EciBindFact *eci_bind_fact_resolve(const char *source)
+{
+        int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        EciBindFact *b = eci_bind_fact_resolve_at(root_fd, "/", source);
+
+        if (root_fd >= 0)
+                close(root_fd);
+        return b;
+}
+
+/* the container whose init process is in the IPC namespace at NS_PATH */
+static char *ipc_owner(const EciFacts *f, const char *owner, const char *ns_path, const char *runc_root)
+{
+        g_autofree char *state = g_build_filename(runc_root, owner, "state.json", NULL);
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autofree char *ns = NULL, *id = NULL;
+        const char *want = g_hash_table_lookup(f->ns_identity, ns_path);
+        JsonNode *root;
+        gint64 pid;
+
+        if (want == NULL || strchr(owner, '/') != NULL || owner[0] == '.' ||
+            !json_parser_load_from_file(p, state, NULL))
+                return NULL;
+        root = json_parser_get_root(p);
+        if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+                return NULL;
+        pid = json_object_get_int_member_with_default(json_node_get_object(root), "init_process_pid", 0);
+        if (pid <= 0)
+                return NULL;
+        ns = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/ns/ipc", pid);
+        id = ns_identity(ns);
+        return g_strcmp0(id, want) == 0 ? g_strdup(owner) : NULL;
+}
+
+static const char *ipc_ns_path(JsonObject *linux_o)
+{
+        JsonNode *n = linux_o ? json_object_get_member(linux_o, "namespaces") : NULL;
+        JsonArray *ns = n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+
+        for (guint i = 0; ns && i < json_array_get_length(ns); i++) {
+                JsonNode *e = json_array_get_element(ns, i);
+                JsonObject *o = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
+
+                if (o && g_strcmp0(json_object_get_string_member_with_default(o, "type", NULL), "ipc") == 0)
+                        return json_object_get_string_member_with_default(o, "path", NULL);
+        }
+        return NULL;
+}
+
+static void resolve_ipc_container(EciFacts *f, JsonObject *linux_o, const char *id, const char *runc_root)
+{
+        const char *ns_path = ipc_ns_path(linux_o);
+        GHashTableIter it;
+        gpointer key, value;
+
+        if (ns_path == NULL || *ns_path == '\0')
+                return;
+        g_hash_table_iter_init(&it, f->binds);
+        while (f->ipc_container == NULL && g_hash_table_iter_next(&it, &key, &value)) {
+                const EciBindFact *b = value;
+                g_auto(EciSource) s = { 0 };
+
+                eci_source_classify(b->realpath, &s);
+                if (s.cls == ECI_SOURCE_CONTAINER_SHM && g_strcmp0(s.owner, id) != 0)
+                        f->ipc_container = ipc_owner(f, s.owner, ns_path, runc_root);
+        }
+}
+
+void eci_facts_resolve(EciFacts *f, JsonNode *config, const char *id, const char *runc_root)
 {
         JsonObject *root = JSON_NODE_HOLDS_OBJECT(config) ? json_node_get_object(config) : NULL;
         JsonNode *linux_n = root ? json_object_get_member(root, "linux") : NULL;
+        JsonObject *linux_o = linux_n && JSON_NODE_HOLDS_OBJECT(linux_n) ? json_node_get_object(linux_n) : NULL;
         JsonNode *mounts_n = root ? json_object_get_member(root, "mounts") : NULL;
+        JsonArray *mounts = mounts_n && JSON_NODE_HOLDS_ARRAY(mounts_n) ? json_node_get_array(mounts_n) : NULL;
+        char real[PATH_MAX];
 
-        resolve_namespaces(f, linux_n && JSON_NODE_HOLDS_OBJECT(linux_n) ? json_node_get_object(linux_n) : NULL);
-        if (mounts_n != NULL && JSON_NODE_HOLDS_ARRAY(mounts_n)) {
-                JsonArray *mounts = json_node_get_array(mounts_n);
+        resolve_namespaces(f, linux_o);
+        for (guint i = 0; mounts && i < json_array_get_length(mounts); i++) {
+                JsonNode *m = json_array_get_element(mounts, i);
+                const char *src = JSON_NODE_HOLDS_OBJECT(m) ? json_object_get_string_member_with_default(
+                                                                      json_node_get_object(m), "source", NULL)
+                                                            : NULL;
 
-                for (guint i = 0; i < json_array_get_length(mounts); i++) {
-                        JsonNode *m = json_array_get_element(mounts, i);
-                        const char *src;
-
-                        if (!JSON_NODE_HOLDS_OBJECT(m))
-                                continue;
-                        src = json_object_get_string_member_with_default(json_node_get_object(m), "source", NULL);
-                        if (src != NULL && src[0] == '/')
-                                resolve_bind(f, src, mountinfo);
-                }
+                if (src != NULL && src[0] == '/' && !g_hash_table_contains(f->binds, src))
+                        g_hash_table_insert(f->binds, g_strdup(src), eci_bind_fact_resolve(src));
         }
-        for (gsize i = 0; i < eci_n_protected_paths; i++) {
-                EciProtected p = { &eci_protected_paths[i], NULL };
-                char real[PATH_MAX];
-
-                if (realpath(p.path->name, real) != NULL) {
-                        char *canon = eci_canon_path(mountinfo, real);
-
-                        if (canon != NULL) {
-                                g_ptr_array_add(f->strings, canon);
-                                p.canon = canon;
-                        }
-                }
-                g_array_append_val(f->protected_paths, p);
-        }
+        resolve_ipc_container(f, linux_o, id, runc_root);
+        if (realpath(DOCKER_INIT, real) != NULL)
+                f->docker_init = g_strdup(real);
 }
 
 void eci_facts_to_context(const EciFacts *f, EciPolicyContext *ctx)
@@ -218,6 +324,6 @@ void eci_facts_to_context(const EciFacts *f, EciPolicyContext *ctx)
         ctx->vm_ns = f->vm_ns;
         ctx->ns_identity = f->ns_identity;
         ctx->binds = f->binds;
-        ctx->protected_paths = (const EciProtected *) (void *) f->protected_paths->data;
-        ctx->n_protected = f->protected_paths->len;
+        ctx->ipc_container = f->ipc_container;
+        ctx->docker_init = f->docker_init;
 }

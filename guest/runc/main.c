@@ -32,7 +32,7 @@
 #define RANGES_DIR "/data/ecivm-runc"
 #define ROOTFS_DIR "/run/ecivm-runc"
 #define ENGINE_SOCKET "/run/ecivm-engine/docker.sock" /* ecivm-agent's, filtered by the host */
-#define DOCKER_ROOT "/var/lib/docker"
+#define DOCKER_ROOT ECI_DOCKER_ROOT
 /* where dockerd's BuildKit executor puts a build step's bundle */
 #define BUILDKIT_BUNDLES DOCKER_ROOT "/buildkit/executor/"
 #define LXCFS_DIR "/var/lib/lxcfs"
@@ -269,7 +269,6 @@ static int do_create(const Args *a)
 {
         g_autofree char *bundle = a->bundle ? g_strdup(a->bundle) : g_get_current_dir();
         g_autofree char *config_path = g_build_filename(bundle, "config.json", NULL);
-        g_autofree char *mountinfo = NULL;
         g_autofree char *rootfs = NULL;
         g_autoptr(JsonNode) config = NULL;
         g_autoptr(GError) error = NULL;
@@ -289,12 +288,9 @@ static int do_create(const Args *a)
                 report(a, "ecivm: cannot read %s: %s", config_path, error->message);
                 return 1;
         }
-        if (!g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, &error)) {
-                report(a, "ecivm: %s", error->message);
-                return 1;
-        }
-        eci_facts_resolve(facts, config, mountinfo);
+        eci_facts_resolve(facts, config, a->id, a->root);
         eci_facts_to_context(facts, &ctx);
+        ctx.container_id = a->id;
         build_step = buildkit_step(a, bundle);
         ctx.build_step = build_step;
         if (!eci_idalloc_acquire(&ac, a->id, a->root, &base, &error)) {
@@ -340,7 +336,7 @@ static int do_create(const Args *a)
         }
         ctx.root_path = rootfs;
         if (!eci_policy_apply(config, &ctx, &error) ||
-            !eci_rootfs_map_volumes(ROOTFS_DIR, a->id, config, base, ID_SIZE, build_step, &error) ||
+            !eci_rootfs_map_binds(ROOTFS_DIR, a->id, config, facts->binds, base, ID_SIZE, &error) ||
             (rootfs != NULL && !eci_rootfs_lock_readonly_binds(rootfs, config, base, &error)) ||
             !save_config(config_path, config, &error)) {
                 report(a, "%s", error->message);

@@ -58,25 +58,6 @@ static const char *const proc_view_files[] = {
         "uptime", "meminfo", "cpuinfo", "stat", "loadavg", "swaps", "diskstats", NULL,
 };
 
-const EciProtectedPath eci_protected_paths[] = {
-        { "/run/docker.sock", ECI_PROTECT_SOCKET, FALSE, "it would expose the Docker Engine socket" },
-        { "/run/docker", ECI_PROTECT_SOCKET, TRUE, "it would expose the Docker Engine's sockets" },
-        { "/run/containerd", ECI_PROTECT_SOCKET, TRUE, "it would expose containerd's sockets" },
-        { "/var/lib/docker", ECI_PROTECT_VM, FALSE, "it would expose the Docker Engine's data" },
-        { "/var/lib/docker/overlay2", ECI_PROTECT_BUILD_DATA, TRUE, "it would expose other containers' and images' files" },
-        { "/var/lib/docker/buildkit", ECI_PROTECT_BUILD_DATA, TRUE, "it would expose the builder's data" },
-        { "/var/lib/docker/image", ECI_PROTECT_VM, TRUE, "it would expose the Docker Engine's data" },
-        { "/var/lib/containerd", ECI_PROTECT_VM, TRUE, "it would expose containerd's data" },
-        { "/data/ecivm-runc", ECI_PROTECT_VM, TRUE, "it would expose the VM's container ID allocations" },
-        { "/run/ecivm-runc", ECI_PROTECT_VM, TRUE, "it would expose other containers' root file systems" },
-        { "/etc/ecivm", ECI_PROTECT_VM, TRUE, "it would expose the VM's configuration" },
-        { "/run/ecivm", ECI_PROTECT_VM, TRUE, "it would expose the VM's configuration" },
-        { "/run/ecivm-engine", ECI_PROTECT_VM, TRUE, "it is given only in place of the engine socket" },
-        { "/proc", ECI_PROTECT_VM, TRUE, "it would expose the VM's processes and namespaces" },
-        { "/sys", ECI_PROTECT_VM, TRUE, "it would expose the VM's kernel" },
-        { "/dev", ECI_PROTECT_VM, TRUE, "it would expose the VM's devices" },
-};
-const gsize eci_n_protected_paths = G_N_ELEMENTS(eci_protected_paths);
 
 static gboolean in_list(const char *const *list, const char *s)
 {
@@ -296,67 +277,17 @@ static gboolean check_oom_score(JsonObject *root, GError **error)
 
 /* --------------------------------------------------------------- binds */
 
-/* "maj:min:/path" -> dev "maj:min" (length) and path */
-static gboolean split_canon(const char *canon, gsize *dev_len, const char **path)
+static JsonArray *mount_options(JsonObject *m)
 {
-        const char *c1 = strchr(canon, ':');
-        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        JsonNode *opts = json_object_get_member(m, "options");
 
-        if (c2 == NULL || c2[1] != '/')
-                return FALSE;
-        *dev_len = (gsize) (c2 - canon);
-        *path = c2 + 1;
-        return TRUE;
-}
-
-/* A is B or an ancestor of B */
-static gboolean is_prefix_path(const char *a, const char *b)
-{
-        gsize n = strlen(a);
-
-        if (strcmp(a, "/") == 0)
-                return TRUE;
-        return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
-}
-
-static gboolean related(const char *path, const char *protected_path, gboolean subtree)
-{
-        return is_prefix_path(path, protected_path) || (subtree && is_prefix_path(protected_path, path));
-}
-
-static gboolean same_fs_related(const char *canon, const char *pcanon, gboolean subtree)
-{
-        gsize dev_len, pdev_len;
-        const char *path, *ppath;
-
-        if (canon == NULL || pcanon == NULL || !split_canon(canon, &dev_len, &path) ||
-            !split_canon(pcanon, &pdev_len, &ppath))
-                return FALSE;
-        return dev_len == pdev_len && strncmp(canon, pcanon, dev_len) == 0 && related(path, ppath, subtree);
-}
-
-/* The first protected path F touches; with SKIP_SOCKET, the engine socket
- * itself does not count (an allow-listed image binding exactly it). */
-static const EciProtectedPath *protected_hit(const EciPolicyContext *ctx, const EciBindFact *f, gboolean skip_socket)
-{
-        for (gsize i = 0; i < ctx->n_protected; i++) {
-                const EciProtected *p = &ctx->protected_paths[i];
-
-                if ((skip_socket && strcmp(p->path->name, ECI_DOCKER_SOCKET) == 0) ||
-                    (ctx->build_step && p->path->kind == ECI_PROTECT_BUILD_DATA))
-                        continue;
-                if (related(f->realpath, p->path->name, p->path->subtree) ||
-                    same_fs_related(f->canon, p->canon, p->path->subtree))
-                        return p->path;
-        }
-        return NULL;
+        return opts && JSON_NODE_HOLDS_ARRAY(opts) ? json_node_get_array(opts) : NULL;
 }
 
 static gboolean is_bind(JsonObject *m)
 {
         const char *type = string_member(m, "type");
-        JsonNode *opts = json_object_get_member(m, "options");
-        JsonArray *a = opts && JSON_NODE_HOLDS_ARRAY(opts) ? json_node_get_array(opts) : NULL;
+        JsonArray *a = mount_options(m);
 
         return (type != NULL && strcmp(type, "bind") == 0) || array_has_string(a, "bind") ||
                array_has_string(a, "rbind");
@@ -383,6 +314,75 @@ static gboolean is_proc_view_bind(const EciPolicyContext *ctx, const char *src, 
         return FALSE;
 }
 
+static gboolean refuse_mount(GError **error, const char *src, const EciBindFact *f, const char *why)
+{
+        if (f != NULL && f->realpath != NULL && strcmp(src, f->realpath) != 0)
+                return REFUSE(error, "mounting %s is not allowed: %s (it resolves to %s)", src, why, f->realpath);
+        return REFUSE(error, "mounting %s is not allowed: %s", src, why);
+}
+
+/* an allow-listed image binding dockerd's socket gets the filtered one */
+static gboolean engine_socket(JsonObject *m, const char *src, const EciBindFact *f, const EciPolicyContext *ctx,
+                              GError **error)
+{
+        if (!ctx->socket_mount_allowed)
+                return refuse_mount(error, src, f, "it would expose the Docker Engine socket");
+        if (ctx->engine_socket == NULL)
+                return refuse_mount(error, src, f, "the filtered engine socket is not available");
+        json_object_set_string_member(m, "source", ctx->engine_socket);
+        return TRUE;
+}
+
+static gboolean own_file(const EciSource *s, const EciBindFact *f, const EciPolicyContext *ctx, GError **error,
+                         const char *src)
+{
+        gboolean shm = s->cls == ECI_SOURCE_CONTAINER_SHM;
+        gboolean mine = g_strcmp0(s->owner, ctx->container_id) == 0 ||
+                        (shm && g_strcmp0(s->owner, ctx->ipc_container) == 0);
+
+        if (!mine)
+                return refuse_mount(error, src, f, "it belongs to another container");
+        if (f->shape != (shm ? ECI_SOURCE_TMPFS_ROOT : ECI_SOURCE_PLAIN))
+                return refuse_mount(error, src, f, "it is not what dockerd made for the container (a link or a "
+                                                   "mount is in its place)");
+        return TRUE;
+}
+
+/* The allow-list of bind sources (mount-sources.h): the container's own
+ * volumes and files, a build step's layers, the engine stand-in. */
+static gboolean check_bind(JsonObject *m, const char *src, const EciPolicyContext *ctx, GError **error)
+{
+        const EciBindFact *f = ctx->binds ? g_hash_table_lookup(ctx->binds, src) : NULL;
+        g_auto(EciSource) s = { 0 };
+
+        if (f == NULL || f->realpath == NULL || f->shape == ECI_SOURCE_UNRESOLVED)
+                return refuse_mount(error, src, NULL, "it cannot be resolved in the VM");
+        eci_source_classify(f->realpath, &s);
+        switch (s.cls) {
+        case ECI_SOURCE_VOLUME:
+                if (f->shape == ECI_SOURCE_PLAIN || f->shape == ECI_SOURCE_TMPFS_ROOT)
+                        return TRUE;
+                return refuse_mount(error, src, f, "a volume's data must be a directory of its own on the data "
+                                                   "disk (volumes may not bind paths of the VM)");
+        case ECI_SOURCE_CONTAINER_FILE:
+        case ECI_SOURCE_CONTAINER_SHM:
+                return own_file(&s, f, ctx, error, src);
+        case ECI_SOURCE_BUILD_DATA:
+                if (ctx->build_step && f->shape == ECI_SOURCE_PLAIN)
+                        return TRUE;
+                return refuse_mount(error, src, f, "containers may only mount volumes (it holds images' and "
+                                                   "other containers' files)");
+        case ECI_SOURCE_ENGINE_SOCKET:
+                return engine_socket(m, src, f, ctx, error);
+        case ECI_SOURCE_OTHER:
+        default:
+                if (ctx->docker_init != NULL && strcmp(f->realpath, ctx->docker_init) == 0 &&
+                    array_has_string(mount_options(m), "ro"))
+                        return TRUE;
+                return refuse_mount(error, src, f, "containers may only mount volumes");
+        }
+}
+
 static gboolean check_binds(JsonObject *root, const EciPolicyContext *ctx, GError **error)
 {
         JsonArray *mounts = child_array(root, "mounts", FALSE, error);
@@ -390,8 +390,6 @@ static gboolean check_binds(JsonObject *root, const EciPolicyContext *ctx, GErro
         for (guint i = 0; mounts != NULL && i < json_array_get_length(mounts); i++) {
                 JsonObject *m = object_at(mounts, i);
                 const char *src, *dst;
-                const EciBindFact *f;
-                const EciProtectedPath *p;
 
                 if (m == NULL)
                         return INVALID(error, "mounts[%u] is not an object", i);
@@ -403,29 +401,8 @@ static gboolean check_binds(JsonObject *root, const EciPolicyContext *ctx, GErro
                         return INVALID(error, "bind mount %u has no source or destination", i);
                 if (is_proc_view_bind(ctx, src, dst))
                         continue;
-                f = ctx->binds ? g_hash_table_lookup(ctx->binds, src) : NULL;
-                if (f == NULL || f->realpath == NULL)
-                        return REFUSE(error, "bind mount of %s is not allowed: it cannot be resolved in the VM", src);
-                /* an allow-listed image gets the engine, through the host's
-                 * filter, where it binds dockerd's socket itself: never a
-                 * parent directory or containerd, which hold unfiltered ones */
-                if (ctx->socket_mount_allowed && strcmp(f->realpath, ECI_DOCKER_SOCKET) == 0 &&
-                    protected_hit(ctx, f, TRUE) == NULL) {
-                        if (ctx->engine_socket == NULL)
-                                return REFUSE(error, "bind mount of %s is not allowed: the filtered engine socket is "
-                                              "not available", src);
-                        json_object_set_string_member(m, "source", ctx->engine_socket);
-                        continue;
-                }
-                p = protected_hit(ctx, f, FALSE);
-                if (p == NULL)
-                        continue;
-                if (ctx->socket_mount_allowed && p->kind == ECI_PROTECT_SOCKET)
-                        return REFUSE(error, "bind mount of %s is not allowed: %s (allow-listed images may bind %s "
-                                      "itself only)", src, p->why, ECI_DOCKER_SOCKET);
-                if (strcmp(src, p->name) == 0)
-                        return REFUSE(error, "bind mount of %s is not allowed: %s", src, p->why);
-                return REFUSE(error, "bind mount of %s is not allowed: %s (%s)", src, p->why, p->name);
+                if (!check_bind(m, src, ctx, error))
+                        return FALSE;
         }
         return error == NULL || *error == NULL;
 }

@@ -11,6 +11,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "mount-sources.h"
+
 #define ECI_POLICY_ERROR (eci_policy_error_quark())
 GQuark eci_policy_error_quark(void);
 
@@ -19,44 +21,11 @@ typedef enum {
         ECI_POLICY_ERROR_INVALID, /* not a config we understand */
 } EciPolicyError;
 
-typedef enum {
-        /* the Docker Engine's or containerd's sockets: the image allow-list
-         * may lift it */
-        ECI_PROTECT_SOCKET,
-        /* the VM itself: never */
-        ECI_PROTECT_VM,
-        /* Docker's layers and BuildKit's state: a BuildKit step's binds come
-         * from there (cache mounts, binds from other stages, its resolv.conf),
-         * a container's never */
-        ECI_PROTECT_BUILD_DATA,
-} EciProtectKind;
-
-/* A path of the VM that no bind may expose.  A bind source is refused when
- * it is this path or an ancestor of it, and, when SUBTREE is set, also when
- * it lies below it.  Both the realpath and the identity CANON are compared:
- * "<major>:<minor>:<path within that file system>" as the caller resolves it
- * from mountinfo, so a bind of a bind (a named volume with o=bind) compares
- * equal to its origin. */
+/* A bind source as the caller resolved it in the VM (guest/runc/facts.c). */
 typedef struct {
-        const char *name;  /* the realpath, also in the message: "/run/docker.sock" */
-        EciProtectKind kind;
-        gboolean subtree;
-        const char *why;   /* "it would expose the Docker Engine socket" */
-} EciProtectedPath;
-
-typedef struct {
-        const EciProtectedPath *path;
-        const char *canon; /* NULL when it does not exist (then only the name counts) */
-} EciProtected;
-
-/* The VM's protected paths (the caller resolves their CANON). */
-extern const EciProtectedPath eci_protected_paths[];
-extern const gsize eci_n_protected_paths;
-
-/* A bind source as the caller resolved it in the VM. */
-typedef struct {
-        char *realpath;
-        char *canon;
+        char *realpath;       /* of the opened file (its /proc/self/fd link); NULL: unresolved */
+        EciSourceShape shape; /* how it was reached */
+        int fd;               /* O_PATH; the mount is made from it (-1: none) */
 } EciBindFact;
 
 typedef struct {
@@ -70,8 +39,13 @@ typedef struct {
         GHashTable *ns_identity;
         /* bind mount source -> EciBindFact */
         GHashTable *binds;
-        const EciProtected *protected_paths;
-        gsize n_protected;
+        /* the container being created: its own files may be bound */
+        const char *container_id;
+        /* the container whose IPC namespace the config joins (the caller
+         * compared the namespaces): its shm may be bound too */
+        const char *ipc_container;
+        /* the realpath of dockerd's docker-init, bound read-only by --init */
+        const char *docker_init;
         /* when set, root.path becomes this (the shim's id-mapped rootfs) */
         const char *root_path;
         /* when set, lxcfs's mount point: its proc files are bound over /proc */
@@ -84,11 +58,9 @@ typedef struct {
         const char *engine_socket;
         /* a BuildKit build step (dockerd's executor asks for no cgroup
          * namespace): it gets one of its own instead of a refusal, and may
-         * bind ECI_PROTECT_BUILD_DATA paths */
+         * bind ECI_SOURCE_BUILD_DATA paths */
         gboolean build_step;
 } EciPolicyContext;
-
-#define ECI_DOCKER_SOCKET "/run/docker.sock"
 
 /* Rewrites CONFIG (the parsed config.json) in place.  Returns FALSE with
  * ECI_POLICY_ERROR_REFUSED and a message such as

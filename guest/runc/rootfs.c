@@ -30,10 +30,10 @@
 #include <glib/gstdio.h>
 
 #include "mountinfo.h"
+#include "policy.h"
 #include "rootfs.h"
 
 #define OVERLAY_ROOT "/var/lib/docker/overlay2"
-#define VOLUMES_ROOT "/var/lib/docker/volumes"
 #define MAX_LAYERS 128
 
 static gboolean fail(GError **error, const char *what, const char *path)
@@ -112,26 +112,58 @@ static int userns_fd(guint32 base, guint32 size, gboolean mounter)
         return fd;
 }
 
-static gboolean bind_idmapped(const char *src, const char *dst, int ns_fd, GError **error)
+/* moves the detached mount TREE to DST (made as a directory, or as an
+ * empty file for a file) */
+static gboolean attach(int tree, const char *dst, gboolean is_dir, GError **error)
 {
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (guint64) ns_fd };
         int fd;
 
-        if (g_mkdir_with_parents(dst, 0711) < 0)
+        if (is_dir && g_mkdir_with_parents(dst, 0711) < 0)
                 return fail(error, "mkdir", dst);
-        fd = (int) syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-        if (fd < 0)
-                return fail(error, "open_tree", src);
-        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+        if (!is_dir) {
+                fd = open(dst, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return fail(error, "create", dst);
                 close(fd);
-                return fail(error, "id-map", src);
         }
-        if (syscall(SYS_move_mount, fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-                close(fd);
+        if (syscall(SYS_move_mount, tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                 return fail(error, "move_mount", dst);
-        }
-        close(fd);
         return TRUE;
+}
+
+/* a copy of the mount at FD (what it names, without submounts), id-mapped
+ * through NS_FD unless that is -1, at DST */
+static gboolean clone_at(int fd, const char *what, const char *dst, int ns_fd, GError **error)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (guint64) ns_fd };
+        struct stat st;
+        int tree;
+        gboolean ok;
+
+        if (fstat(fd, &st) < 0)
+                return fail(error, "stat", what);
+        tree = (int) syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (tree < 0)
+                return fail(error, "open_tree", what);
+        if (ns_fd >= 0 && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+                close(tree);
+                return fail(error, "id-map", what);
+        }
+        ok = attach(tree, dst, S_ISDIR(st.st_mode), error);
+        close(tree);
+        return ok;
+}
+
+static gboolean bind_idmapped(const char *src, const char *dst, int ns_fd, GError **error)
+{
+        int fd = open(src, O_PATH | O_CLOEXEC);
+        gboolean ok;
+
+        if (fd < 0)
+                return fail(error, "open", src);
+        ok = clone_at(fd, src, dst, ns_fd, error);
+        close(fd);
+        return ok;
 }
 
 /* OVERLAY_ROOT/<layer>/diff: a single-layer snapshot of BuildKit's, bound
@@ -148,29 +180,45 @@ static gboolean is_layer_diff(const char *real)
  * range, its root owns them and other containers keep their own view.
  * A build step's snapshots are Docker's layers like its root, so they get
  * the same id-mapping (a cache mount stays writable from step to step,
- * whatever range each step has); only dockerd's executor makes such a
- * bundle, a container's binds of Docker's data never get it. */
-static gboolean map_volumes(JsonNode *config, const char *cdir, int ns, gboolean build_step, GError **error)
+ * whatever range each step has).  A tmpfs cannot be id-mapped on 6.1: a
+ * tmpfs volume is bound as it is. */
+static int idmap_for(const EciBindFact *f, int ns)
+{
+        g_auto(EciSource) s = { 0 };
+
+        eci_source_classify(f->realpath, &s);
+        if (f->shape == ECI_SOURCE_TMPFS_ROOT)
+                return -1;
+        return s.cls == ECI_SOURCE_VOLUME || (s.cls == ECI_SOURCE_BUILD_DATA && is_layer_diff(f->realpath)) ? ns : -1;
+}
+
+static gboolean from_docker_data(const EciBindFact *f)
+{
+        g_auto(EciSource) s = { 0 };
+
+        if (f == NULL || f->fd < 0 || f->realpath == NULL)
+                return FALSE;
+        eci_source_classify(f->realpath, &s);
+        return s.cls == ECI_SOURCE_VOLUME || s.cls == ECI_SOURCE_CONTAINER_FILE || s.cls == ECI_SOURCE_CONTAINER_SHM ||
+               s.cls == ECI_SOURCE_BUILD_DATA;
+}
+
+static gboolean map_binds(JsonNode *config, GHashTable *binds, const char *cdir, int ns, GError **error)
 {
         JsonObject *root = JSON_NODE_HOLDS_OBJECT(config) ? json_node_get_object(config) : NULL;
-        JsonArray *mounts = root && json_object_has_member(root, "mounts") &&
-                                            JSON_NODE_HOLDS_ARRAY(json_object_get_member(root, "mounts"))
-                                    ? json_object_get_array_member(root, "mounts")
-                                    : NULL;
+        JsonNode *mn = root ? json_object_get_member(root, "mounts") : NULL;
+        JsonArray *mounts = mn && JSON_NODE_HOLDS_ARRAY(mn) ? json_node_get_array(mn) : NULL;
 
         for (guint i = 0; mounts && i < json_array_get_length(mounts); i++) {
                 JsonNode *n = json_array_get_element(mounts, i);
                 JsonObject *m = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-                const char *type = m ? json_object_get_string_member_with_default(m, "type", "") : "";
-                const char *src = m ? json_object_get_string_member_with_default(m, "source", "") : "";
+                const char *src = m ? json_object_get_string_member_with_default(m, "source", NULL) : NULL;
+                const EciBindFact *f = src && binds ? g_hash_table_lookup(binds, src) : NULL;
                 g_autofree char *dst = g_strdup_printf("%s/v%u", cdir, i);
-                char real[PATH_MAX];
 
-                if (g_strcmp0(type, "bind") != 0 || realpath(src, real) == NULL ||
-                    !(g_str_has_prefix(real, VOLUMES_ROOT "/") || (build_step && is_layer_diff(real))) ||
-                    !g_file_test(real, G_FILE_TEST_IS_DIR))
+                if (!from_docker_data(f))
                         continue;
-                if (!bind_idmapped(real, dst, ns, error))
+                if (!clone_at(f->fd, src, dst, idmap_for(f, ns), error))
                         return FALSE;
                 json_object_set_string_member(m, "source", dst);
         }
@@ -357,8 +405,8 @@ error:
         return NULL;
 }
 
-gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *config, guint32 base, guint32 size,
-                                gboolean build_step, GError **error)
+gboolean eci_rootfs_map_binds(const char *dir, const char *id, JsonNode *config, GHashTable *binds, guint32 base,
+                              guint32 size, GError **error)
 {
         g_autofree char *cdir = g_build_filename(dir, id, NULL);
         int ns;
@@ -369,7 +417,7 @@ gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *confi
         ns = userns_fd(base, size, FALSE);
         if (ns < 0)
                 return fail(error, "user namespace for", id);
-        ok = map_volumes(config, cdir, ns, build_step, error);
+        ok = map_binds(config, binds, cdir, ns, error);
         close(ns);
         return ok;
 }

@@ -12,11 +12,13 @@ char *eci_rootfs_prepare(const char *dir, const char *id, JsonNode *config, guin
                          GError **error);
 /* Unmounts and removes DIR/ID (best effort). */
 void eci_rootfs_release(const char *dir, const char *id);
-/* After the policy: bind Docker's named volumes (and, for BUILD_STEP, the
- * build's layer snapshots: cache mounts) id-mapped to the container's range
- * (under DIR/ID, released with the rootfs) and point the mounts there. */
-gboolean eci_rootfs_map_volumes(const char *dir, const char *id, JsonNode *config, guint32 base, guint32 size,
-                                gboolean build_step, GError **error);
+/* After the policy: every bind source the policy accepted from Docker's
+ * data (BINDS: source -> EciBindFact) is mounted from the descriptor it was
+ * checked through, without its submounts, under DIR/ID (released with the
+ * rootfs), and the config points there.  Volumes and layer snapshots (a
+ * build step's cache mounts) are id-mapped to the container's range. */
+gboolean eci_rootfs_map_binds(const char *dir, const char *id, JsonNode *config, GHashTable *binds, guint32 base,
+                              guint32 size, GError **error);
 
 /* Read-only binds of CONFIG mounted under ROOTFS here, in the VM's mount
  * namespace, and taken out of CONFIG: copied into the container's mount

@@ -50,16 +50,16 @@ static void bind_fact_free(gpointer p)
         EciBindFact *f = p;
 
         g_free(f->realpath);
-        g_free(f->canon);
         g_free(f);
 }
 
-static void add_bind(GHashTable *binds, const char *src, const char *realpath, const char *canon)
+static void add_bind(GHashTable *binds, const char *src, EciSourceShape shape)
 {
         EciBindFact *b = g_new0(EciBindFact, 1);
 
-        b->realpath = g_strdup(realpath);
-        b->canon = g_strdup(canon);
+        b->realpath = g_strdup(src);
+        b->shape = shape;
+        b->fd = -1;
         g_hash_table_replace(binds, g_strdup(src), b);
 }
 
@@ -70,23 +70,14 @@ static void policy_run(JsonNode *config, gboolean shim)
                 { "pid", "4:4026531836" }, { "network", "4:4026531840" }, { "ipc", "4:4026531839" },
                 { "uts", "4:4026531838" }, { "cgroup", "4:4026531835" }, { "mount", "4:4026531841" },
         };
-        static const char *const canon[][2] = {
-                { "/run/docker.sock", "0:24:/docker.sock" },      { "/run/docker", "0:24:/docker" },
-                { "/run/containerd", "0:24:/containerd" },        { "/var/lib/docker", "254:16:/docker" },
-                { "/var/lib/containerd", "254:16:/containerd" }, { "/data/ecivm-runc", "254:16:/ecivm-runc" },
-                { "/run/ecivm-runc", "0:24:/ecivm-runc" },        { "/etc/ecivm", "253:0:/etc/ecivm" },
-                { "/proc", "0:21:/" },                           { "/sys", "0:22:/" },
-                { "/dev", "0:5:/" },
-        };
         g_autoptr(GHashTable) vm_ns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         g_autoptr(GHashTable) ns_identity = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         g_autoptr(GHashTable) binds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, bind_fact_free);
-        g_autofree EciProtected *prot = g_new0(EciProtected, eci_n_protected_paths);
         g_autoptr(GError) error = NULL;
         EciPolicyContext ctx = {
                 .id_base = 100000, .id_count = 65536, .socket_mount_allowed = shim,
                 .vm_ns = vm_ns, .ns_identity = ns_identity, .binds = binds,
-                .protected_paths = prot, .n_protected = eci_n_protected_paths,
+                .container_id = "c1",
                 .root_path = shim ? "/run/ecivm-runc/c1/rootfs" : NULL,
                 .lxcfs_dir = shim ? "/var/lib/lxcfs" : NULL,
                 .procfs_dir = shim ? "/run/ecivm-procfs" : NULL,
@@ -95,19 +86,12 @@ static void policy_run(JsonNode *config, gboolean shim)
         for (gsize i = 0; i < G_N_ELEMENTS(ns); i++)
                 g_hash_table_replace(vm_ns, g_strdup(ns[i][0]), g_strdup(ns[i][1]));
         g_hash_table_replace(ns_identity, g_strdup("/proc/42/ns/net"), g_strdup("4:4026532300"));
-        for (gsize i = 0; i < eci_n_protected_paths; i++) {
-                prot[i].path = &eci_protected_paths[i];
-                for (gsize j = 0; j < G_N_ELEMENTS(canon); j++)
-                        if (strcmp(canon[j][0], prot[i].path->name) == 0)
-                                prot[i].canon = canon[j][1];
-        }
-        add_bind(binds, "/var/lib/docker/containers/c1/resolv.conf", "/data/docker/containers/c1/resolv.conf",
-                 "254:16:/docker/containers/c1/resolv.conf");
-        add_bind(binds, "/var/lib/docker/containers/c1/hostname", "/data/docker/containers/c1/hostname",
-                 "254:16:/docker/containers/c1/hostname");
-        add_bind(binds, "/var/lib/docker/containers/c1/hosts", "/data/docker/containers/c1/hosts",
-                 "254:16:/docker/containers/c1/hosts");
-        add_bind(binds, "/tmp", "/tmp", "0:30:/");
+        add_bind(binds, "/var/lib/docker/containers/c1/resolv.conf", ECI_SOURCE_PLAIN);
+        add_bind(binds, "/var/lib/docker/containers/c1/hostname", ECI_SOURCE_PLAIN);
+        add_bind(binds, "/var/lib/docker/containers/c1/hosts", ECI_SOURCE_PLAIN);
+        add_bind(binds, "/var/lib/docker/volumes/v/_data", ECI_SOURCE_PLAIN);
+        add_bind(binds, "/var/lib/docker/volumes/vvols/_data", ECI_SOURCE_FOREIGN);
+        add_bind(binds, "/tmp", ECI_SOURCE_PLAIN);
         if (eci_policy_apply(config, &ctx, &error)) {
                 g_autofree char *text = json_to_string(config, FALSE);
 

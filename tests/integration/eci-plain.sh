@@ -92,5 +92,33 @@ o=$(indocker run --rm --runtime=plain-runc --pid=host bb sh -c 'for p in /proc/[
                 echo "$(cat $p/comm)=$(cat $p/oom_score_adj)" ;; esac; done | sort -u' 2>&1 | tr '\n' ' ')
 [ "$o" = "containerd=-999 dockerd=-999 ecivm-agent=-999 ecivm-procfs=-999 lxcfs=-999 " ] &&
         ok "the VM's services have oom_score_adj -999 ($o)" || not_ok "services' oom_score_adj: $o"
+# Issue 14's first reproduction with only the runtime out of the way (plain
+# runc plants the symlink): dockerd's mount over the runc lands in dockerd's
+# own mount namespace, so the next container start runs the real runc.
+plant_runc_overmount plain-runc || bail "reproduction setup"
+[[ $plant == *PLANTED* ]] && ok "under plain runc a volume of the volumes dir plants a symlink at another volume's _data" ||
+        not_ok "planting under plain runc: $plant"
+vm_runc_views() {
+        indocker run --rm --runtime=plain-runc --pid=host --privileged -v ecipwn:/pwn bb sh -c '
+                for c in dockerd containerd; do
+                        p=$(for q in /proc/[0-9]*; do [ "$(cat $q/comm 2>/dev/null)" = $c ] && echo ${q#/proc/}; done | head -1)
+                        cmp -s /proc/$p/root/usr/libexec/ecivm/runc /pwn/payload && echo "$c:payload" || echo "$c:runc"
+                done' 2>&1 | tr '\n' ' '
+}
+views=$(vm_runc_views)
+[ "$views" = "dockerd:payload containerd:runc " ] &&
+        ok "dockerd's bind of the payload over the runc stays in dockerd's mount namespace ($views)" ||
+        not_ok "the payload over the runc: $views (overmount run: $overmount)"
+out=$(indocker run --rm bb echo started 2>&1)
+pwned=$(indocker run --rm --runtime=plain-runc -v ecipwn:/pwn bb cat /pwn/PWNED 2>&1)
+[ "$out" = started ] && [[ $pwned == *"No such file"* ]] &&
+        ok "the next container starts with the real runc; the payload never ran" ||
+        not_ok "after the overmount: start said '$out', PWNED: $pwned"
+# the same planting under ecivm-runc alone is refused by its mount allow-list
+indocker volume rm -f ecivvols ecivrunc ecipwn >/dev/null 2>&1
+plant_runc_overmount "" || bail "reproduction setup (ecivm-runc)"
+want="ecivm: mounting /var/lib/docker/volumes/ecivvols/_data is not allowed: a volume's data must be a directory"
+[[ $plant == *"$want"* ]] && ok "ecivm-runc alone refuses the volume of the volumes dir (${want#ecivm: })" ||
+        not_ok "planting under ecivm-runc: $plant"
 docker rm -f "$DRIVER" >/dev/null # its sleep ignores SIGTERM: dockerd's shutdown would wait for it
 finish

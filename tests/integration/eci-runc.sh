@@ -55,11 +55,11 @@ out=$(docker volume create --driver local -o type=none -o o=bind -o device=/run 
 # immutable read-only binds still work as binds: content, read-only,
 # mount points made inside the image owned by the container's root
 docker run --rm -v ecirovol:/m eciprobe sh -c 'echo hi >/m/f' >/dev/null 2>&1
-out=$(docker run --rm -v ecirovol:/a/b/m:ro -v /usr/bin/containerd:/x/containerd:ro eciprobe sh -c '
-        cat /a/b/m/f; test -s /x/containerd && echo file; touch /a/b/m/y 2>&1 | grep -o "Read-only file system"
+out=$(docker run --rm -v ecirovol:/a/b/m:ro -v ecirovol:/x/vol:ro eciprobe sh -c '
+        cat /a/b/m/f; test -s /x/vol/f && echo file; touch /a/b/m/y 2>&1 | grep -o "Read-only file system"
         stat -c "%u %g" /a/b /x; grep -c " /a/b/m " /proc/self/mountinfo' 2>&1 | tr '\n' ' ')
 [ "$out" = "hi file Read-only file system 0 0 0 0 1 " ] &&
-        ok "read-only binds (volume, file, nested new mount points) work and stay read-only" ||
+        ok "read-only binds (volumes, nested new mount points) work and stay read-only" ||
         not_ok "read-only binds: $out"
 
 # emulated /proc views (lxcfs, ecivm-procfs); eci-plain.sh shows the VM's differ

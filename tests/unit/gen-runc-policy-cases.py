@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 # Writes the input cases of tests/unit/golden/runc-policy/ (run it there); the
+# facts of a bind source are [realpath as its fd names it, shape] (shape: plain,
+# tmpfs-root, foreign, unresolved; see guest/runc/mount-sources.h); the
 # .out files come from ECIVM_REGENERATE_GOLDEN=1 make check TESTS=tests/unit/test-runc-policy.
 import json, copy, os
 base = {
@@ -84,35 +86,35 @@ case("oom-score-500", None, set_oom(500))
 case("refuse-oom-score-negative", None, set_oom(-500))
 case("refuse-oom-score-not-integer", None, set_oom("-1000"))
 case("user-1000", None, lambda c: c["process"]["user"].update({"uid": 1000, "gid": 1000}))
-sock = {"/run/docker.sock": ["/run/docker.sock", "0:24:/docker.sock"]}
+sock = {"/run/docker.sock": ["/run/docker.sock", "plain"]}
 case("refuse-bind-docker-sock", {"binds": sock}, add_bind("/run/docker.sock", "/var/run/docker.sock"))
-case("refuse-bind-var-run-docker-sock", {"binds": {"/var/run/docker.sock": ["/run/docker.sock", "0:24:/docker.sock"]}}, add_bind("/var/run/docker.sock", "/var/run/docker.sock"))
-case("refuse-bind-var-run", {"binds": {"/var/run": ["/run", "0:24:/"]}}, add_bind("/var/run"))
-case("refuse-bind-run", {"binds": {"/run": ["/run", "0:24:/"]}}, add_bind("/run"))
-case("refuse-bind-root", {"binds": {"/": ["/", "253:0:/"]}}, add_bind("/", "/host"))
-case("refuse-bind-symlink", {"binds": {"/tmp/link": ["/run/docker.sock", "0:24:/docker.sock"]}}, add_bind("/tmp/link"))
-case("refuse-bind-containerd", {"binds": {"/run/containerd/containerd.sock": ["/run/containerd/containerd.sock", "0:24:/containerd/containerd.sock"]}}, add_bind("/run/containerd/containerd.sock"))
-case("refuse-bind-var-lib-docker", {"binds": {"/var/lib/docker": ["/data/docker", "254:16:/docker"]}}, add_bind("/var/lib/docker"))
-case("refuse-bind-data", {"binds": {"/data": ["/data", "254:16:/"]}}, add_bind("/data"))
-case("refuse-bind-var-lib-containerd", {"binds": {"/var/lib/containerd/io.containerd.content.v1.content": ["/data/containerd/io.containerd.content.v1.content", "254:16:/containerd/io.containerd.content.v1.content"]}}, add_bind("/var/lib/containerd/io.containerd.content.v1.content"))
-case("refuse-bind-volume-of-run", {"binds": {"/var/lib/docker/volumes/v/_data": ["/data/docker/volumes/v/_data", "0:24:/"]}}, add_bind("/var/lib/docker/volumes/v/_data"))
-case("refuse-bind-proc", {"binds": {"/proc": ["/proc", "0:21:/"]}}, add_bind("/proc", "/hostproc"))
-case("refuse-bind-proc-1-ns", {"binds": {"/proc/1/ns": ["/proc/1/ns", "0:21:/1/ns"]}}, add_bind("/proc/1/ns", "/ns"))
-case("refuse-bind-sys", {"binds": {"/sys/kernel": ["/sys/kernel", "0:22:/kernel"]}}, add_bind("/sys/kernel"))
-case("refuse-bind-dev-vda", {"binds": {"/dev/vda": ["/dev/vda", "0:5:/vda"]}}, add_bind("/dev/vda", "/dev/vda"))
-case("refuse-bind-dev-vport", {"binds": {"/dev/vport1p1": ["/dev/vport1p1", "0:5:/vport1p1"]}}, add_bind("/dev/vport1p1", "/vport"))
+case("refuse-bind-var-run-docker-sock", {"binds": {"/var/run/docker.sock": ["/run/docker.sock", "plain"]}}, add_bind("/var/run/docker.sock", "/var/run/docker.sock"))
+case("refuse-bind-var-run", {"binds": {"/var/run": ["/run", "plain"]}}, add_bind("/var/run"))
+case("refuse-bind-run", {"binds": {"/run": ["/run", "plain"]}}, add_bind("/run"))
+case("refuse-bind-root", {"binds": {"/": ["/", "plain"]}}, add_bind("/", "/host"))
+case("refuse-bind-symlink", {"binds": {"/tmp/link": ["/run/docker.sock", "plain"]}}, add_bind("/tmp/link"))
+case("refuse-bind-containerd", {"binds": {"/run/containerd/containerd.sock": ["/run/containerd/containerd.sock", "plain"]}}, add_bind("/run/containerd/containerd.sock"))
+case("refuse-bind-var-lib-docker", {"binds": {"/var/lib/docker": ["/var/lib/docker", "plain"]}}, add_bind("/var/lib/docker"))
+case("refuse-bind-data", {"binds": {"/data": ["/data", "plain"]}}, add_bind("/data"))
+case("refuse-bind-var-lib-containerd", {"binds": {"/var/lib/containerd/io.containerd.content.v1.content": ["/var/lib/containerd/io.containerd.content.v1.content", "plain"]}}, add_bind("/var/lib/containerd/io.containerd.content.v1.content"))
+case("refuse-bind-volume-of-run", {"binds": {"/var/lib/docker/volumes/v/_data": ["/var/lib/docker/volumes/v/_data", "foreign"]}}, add_bind("/var/lib/docker/volumes/v/_data"))
+case("refuse-bind-proc", {"binds": {"/proc": ["/proc", "plain"]}}, add_bind("/proc", "/hostproc"))
+case("refuse-bind-proc-1-ns", {"binds": {"/proc/1/ns": ["/proc/1/ns", "plain"]}}, add_bind("/proc/1/ns", "/ns"))
+case("refuse-bind-sys", {"binds": {"/sys/kernel": ["/sys/kernel", "plain"]}}, add_bind("/sys/kernel"))
+case("refuse-bind-dev-vda", {"binds": {"/dev/vda": ["/dev/vda", "plain"]}}, add_bind("/dev/vda", "/dev/vda"))
+case("refuse-bind-dev-vport", {"binds": {"/dev/vport1p1": ["/dev/vport1p1", "plain"]}}, add_bind("/dev/vport1p1", "/vport"))
 case("refuse-bind-unresolved", None, add_bind("/nonexistent"))
-case("refuse-bind-option-only", {"binds": {"/run": ["/run", "0:24:/"]}}, lambda c: c["mounts"].append({"destination": "/x", "type": "none", "source": "/run", "options": ["bind"]}))
-case("bind-volume", {"binds": {"/var/lib/docker/volumes/v/_data": ["/data/docker/volumes/v/_data", "254:16:/docker/volumes/v/_data"]}}, add_bind("/var/lib/docker/volumes/v/_data", "/v", ("rbind",)))
-case("bind-tmp-ro", {"binds": {"/tmp/x": ["/tmp/x", "0:30:/x"]}}, add_bind("/tmp/x", "/x", ("rbind","ro","rprivate")))
+case("refuse-bind-option-only", {"binds": {"/run": ["/run", "plain"]}}, lambda c: c["mounts"].append({"destination": "/x", "type": "none", "source": "/run", "options": ["bind"]}))
+case("bind-volume", {"binds": {"/var/lib/docker/volumes/v/_data": ["/var/lib/docker/volumes/v/_data", "plain"]}}, add_bind("/var/lib/docker/volumes/v/_data", "/v", ("rbind",)))
+case("refuse-bind-tmp-ro", {"binds": {"/tmp/x": ["/tmp/x", "plain"]}}, add_bind("/tmp/x", "/x", ("rbind","ro","rprivate")))
 engine = "/run/ecivm-engine/docker.sock"
 case("bind-docker-sock-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": sock}, add_bind("/run/docker.sock", "/var/run/docker.sock"))
-case("bind-var-run-docker-sock-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/var/run/docker.sock": ["/run/docker.sock", "0:24:/docker.sock"]}}, add_bind("/var/run/docker.sock", "/var/run/docker.sock"))
+case("bind-var-run-docker-sock-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/var/run/docker.sock": ["/run/docker.sock", "plain"]}}, add_bind("/var/run/docker.sock", "/var/run/docker.sock"))
 case("refuse-bind-docker-sock-allow-listed-no-engine", {"socketMountAllowed": True, "binds": sock}, add_bind("/run/docker.sock", "/var/run/docker.sock"))
-case("refuse-bind-run-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/run": ["/run", "0:24:/"]}}, add_bind("/run"))
-case("refuse-bind-containerd-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/run/containerd": ["/run/containerd", "0:24:/containerd"]}}, add_bind("/run/containerd"))
-case("refuse-bind-engine-dir", {"binds": {"/run/ecivm-engine": ["/run/ecivm-engine", "0:24:/ecivm-engine"]}}, add_bind("/run/ecivm-engine"))
-case("refuse-bind-proc-allow-listed", {"socketMountAllowed": True, "binds": {"/proc": ["/proc", "0:21:/"]}}, add_bind("/proc", "/hostproc"))
+case("refuse-bind-run-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/run": ["/run", "plain"]}}, add_bind("/run"))
+case("refuse-bind-containerd-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/run/containerd": ["/run/containerd", "plain"]}}, add_bind("/run/containerd"))
+case("refuse-bind-engine-dir", {"binds": {"/run/ecivm-engine": ["/run/ecivm-engine", "plain"]}}, add_bind("/run/ecivm-engine"))
+case("refuse-bind-proc-allow-listed", {"socketMountAllowed": True, "binds": {"/proc": ["/proc", "plain"]}}, add_bind("/proc", "/hostproc"))
 def privileged(c):
     caps = ["CAP_" + x for x in "CHOWN DAC_OVERRIDE SYS_ADMIN SYS_MODULE SYS_RAWIO SYS_PTRACE NET_ADMIN BPF PERFMON MKNOD".split()]
     for k in ["bounding","effective","permitted"]: c["process"]["capabilities"][k] = caps
@@ -134,15 +136,15 @@ case("refuse-sysctl-kernel", None, lambda c: c["linux"].update({"sysctl": {"net.
 case("refuse-sysctl-vm", None, lambda c: c["linux"].update({"sysctl": {"vm.swappiness": "1"}}))
 case("refuse-privileged-pid-host", None, both(privileged, drop_ns("pid")))
 case("refuse-privileged-sock-and-net-host", {"binds": sock}, both(privileged, drop_ns("network"), add_bind("/run/docker.sock")))
-case("privileged-network-container-volume", {"nsIdentity": {"/proc/77/ns/net": "4:4026532400"}, "binds": {"/var/lib/docker/volumes/v/_data": ["/data/docker/volumes/v/_data", "254:16:/docker/volumes/v/_data"]}}, both(privileged, ns_path("network", "/proc/77/ns/net"), add_bind("/var/lib/docker/volumes/v/_data", "/v")))
+case("privileged-network-container-volume", {"nsIdentity": {"/proc/77/ns/net": "4:4026532400"}, "binds": {"/var/lib/docker/volumes/v/_data": ["/var/lib/docker/volumes/v/_data", "plain"]}}, both(privileged, ns_path("network", "/proc/77/ns/net"), add_bind("/var/lib/docker/volumes/v/_data", "/v")))
 case("refuse-invalid-namespaces", None, lambda c: c["linux"].update({"namespaces": {"type": "pid"}}))
 case("refuse-invalid-mount", None, lambda c: c["mounts"].append("oops"))
 case("build-step-classic", None, lambda c: (c.update({"hostname": ""}), c["mounts"].__delitem__(slice(7, 10))))
 case("refuse-build-network-host", None, both(drop_ns("network"), lambda c: c["mounts"].__delitem__(slice(7, 10))))
 # a BuildKit build step as dockerd 20.10's executor writes it: no cgroup
 # namespace (ecivm-runc adds one for a buildStep), read-only binds of its own
-bk_binds = {"/var/lib/docker/buildkit/executor/resolv.conf": ["/data/docker/buildkit/executor/resolv.conf", "254:16:/docker/buildkit/executor/resolv.conf"],
-            "/var/lib/docker/buildkit/executor/hosts.x1": ["/data/docker/buildkit/executor/hosts.x1", "254:16:/docker/buildkit/executor/hosts.x1"]}
+bk_binds = {"/var/lib/docker/buildkit/executor/resolv.conf": ["/var/lib/docker/buildkit/executor/resolv.conf", "plain"],
+            "/var/lib/docker/buildkit/executor/hosts.x1": ["/var/lib/docker/buildkit/executor/hosts.x1", "plain"]}
 def buildkit(c):
     drop_ns("cgroup")(c)
     c.update({"hostname": "buildkitsandbox", "root": {"path": "/var/lib/docker/buildkit/executor/x1/rootfs"}})
@@ -157,16 +159,41 @@ case("refuse-build-step-buildkit-pid-host", {"buildStep": True, "binds": bk_bind
 case("build-step-buildkit-insecure", {"buildStep": True, "binds": bk_binds}, both(buildkit, privileged))
 # Docker's layers and BuildKit's state: a build step's cache mount, never a container's bind
 layer = "/var/lib/docker/overlay2/abc/diff"
-layer_binds = {layer: [layer, "254:16:/docker/overlay2/abc/diff"]}
+layer_binds = {layer: [layer, "plain"]}
 case("refuse-bind-overlay2-layer", {"binds": layer_binds}, add_bind(layer))
-case("refuse-bind-buildkit-state", {"binds": {"/var/lib/docker/buildkit": ["/var/lib/docker/buildkit", "254:16:/docker/buildkit"]}}, add_bind("/var/lib/docker/buildkit"))
-case("refuse-bind-image-db", {"binds": {"/var/lib/docker/image/overlay2": ["/var/lib/docker/image/overlay2", "254:16:/docker/image/overlay2"]}}, add_bind("/var/lib/docker/image/overlay2"))
+case("refuse-bind-buildkit-state", {"binds": {"/var/lib/docker/buildkit": ["/var/lib/docker/buildkit", "plain"]}}, add_bind("/var/lib/docker/buildkit"))
+case("refuse-bind-image-db", {"binds": {"/var/lib/docker/image/overlay2": ["/var/lib/docker/image/overlay2", "plain"]}}, add_bind("/var/lib/docker/image/overlay2"))
 case("build-step-buildkit-cache-mount", {"buildStep": True, "binds": dict(bk_binds, **layer_binds)},
      both(buildkit, add_bind(layer, "/cache", ("rbind",))))
-case("refuse-build-step-bind-image-db", {"buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker/image": ["/var/lib/docker/image", "254:16:/docker/image"]})},
+case("refuse-build-step-bind-image-db", {"buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker/image": ["/var/lib/docker/image", "plain"]})},
      both(buildkit, add_bind("/var/lib/docker/image")))
-case("refuse-build-step-bind-docker-root", {"buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker": ["/var/lib/docker", "254:16:/docker"]})},
+case("refuse-build-step-bind-docker-root", {"buildStep": True, "binds": dict(bk_binds, **{"/var/lib/docker": ["/var/lib/docker", "plain"]})},
      both(buildkit, add_bind("/var/lib/docker")))
+# The mount-source allow-list (issue 14): a container mounts its volumes, its
+# own files and (a build step) layers; nothing else of the VM.
+vol = "/var/lib/docker/volumes/v/_data"
+case("refuse-bind-volumes-dir", {"binds": {"/var/lib/docker/volumes": ["/var/lib/docker/volumes", "plain"]}}, add_bind("/var/lib/docker/volumes", "/vv"))
+case("refuse-bind-containers-dir", {"binds": {"/var/lib/docker/containers": ["/var/lib/docker/containers", "plain"]}}, add_bind("/var/lib/docker/containers", "/c"))
+case("refuse-bind-volume-bound-to-vm-path", {"binds": {vol: [vol, "foreign"]}}, add_bind(vol, "/v"))
+case("refuse-bind-volume-through-symlink", {"binds": {vol: ["/usr/libexec/ecivm/runc", "plain"]}}, add_bind(vol, "/x"))
+case("refuse-bind-volume-unresolved", {"binds": {vol: [None, "unresolved"]}}, add_bind(vol, "/v"))
+case("bind-volume-tmpfs", {"binds": {vol: [vol, "tmpfs-root"]}}, add_bind(vol, "/v", ("rbind",)))
+case("refuse-bind-other-container-hosts", {"binds": {"/var/lib/docker/containers/c2/hosts": ["/var/lib/docker/containers/c2/hosts", "plain"]}}, add_bind("/var/lib/docker/containers/c2/hosts", "/etc/h2"))
+case("refuse-bind-other-container-config", {"binds": {"/var/lib/docker/containers/c2/config.v2.json": ["/var/lib/docker/containers/c2/config.v2.json", "plain"]}}, add_bind("/var/lib/docker/containers/c2/config.v2.json", "/cfg"))
+case("refuse-bind-own-hosts-replaced", {"binds": {"/var/lib/docker/containers/c1/hosts": ["/var/lib/docker/containers/c1/hosts", "foreign"]}}, add_bind("/var/lib/docker/containers/c1/hosts", "/h"))
+shm = lambda cid: "/var/lib/docker/containers/%s/mounts/shm" % cid
+case("bind-own-shm", {"binds": {shm("c1"): [shm("c1"), "tmpfs-root"]}}, add_bind(shm("c1"), "/dev/shm"))
+case("bind-shm-of-joined-ipc", {"ipcContainer": "c2", "nsIdentity": {"/proc/4242/ns/ipc": "4:4026532302"}, "binds": {shm("c2"): [shm("c2"), "tmpfs-root"]}},
+     both(ns_path("ipc", "/proc/4242/ns/ipc"), add_bind(shm("c2"), "/dev/shm")))
+case("refuse-bind-shm-of-other-container", {"binds": {shm("c2"): [shm("c2"), "tmpfs-root"]}}, add_bind(shm("c2"), "/dev/shm"))
+case("refuse-bind-own-shm-not-tmpfs", {"binds": {shm("c1"): [shm("c1"), "plain"]}}, add_bind(shm("c1"), "/dev/shm"))
+case("refuse-bind-real-runc", {"binds": {"/usr/libexec/ecivm/runc": ["/usr/libexec/ecivm/runc", "plain"]}}, add_bind("/usr/libexec/ecivm/runc", "/r"))
+case("refuse-bind-data-disk-alias", {"binds": {"/data/docker/volumes/v/_data": ["/data/docker/volumes/v/_data", "plain"]}}, add_bind("/data/docker/volumes/v/_data", "/v"))
+case("refuse-bind-volume-dotdot", {"binds": {"/var/lib/docker/volumes/v/_data/../../../containers": ["/var/lib/docker/containers", "plain"]}}, add_bind("/var/lib/docker/volumes/v/_data/../../../containers", "/c"))
+case("bind-docker-init", {"dockerInit": "/usr/bin/tini-static", "binds": {"/usr/bin/docker-init": ["/usr/bin/tini-static", "plain"]}}, add_bind("/usr/bin/docker-init", "/sbin/docker-init", ("bind", "ro")))
+case("refuse-bind-docker-init-writable", {"dockerInit": "/usr/bin/tini-static", "binds": {"/usr/bin/docker-init": ["/usr/bin/tini-static", "plain"]}}, add_bind("/usr/bin/docker-init", "/sbin/docker-init", ("bind",)))
+case("refuse-build-step-bind-layer-through-link", {"buildStep": True, "binds": dict(bk_binds, **{layer: [layer, "foreign"]})}, both(buildkit, add_bind(layer, "/cache", ("rbind",))))
+
 for name, d in cases.items():
     with open(name + ".json", "w") as fh:
         json.dump(d, fh, indent=2)

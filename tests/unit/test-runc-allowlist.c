@@ -1,6 +1,5 @@
 /* ecivm-runc's socket-mount allow-list (digest, name:tag, name:*, derived
- * images, the files it reads) and the path resolution of bind sources
- * (mountinfo identities, so a socket reached by another path is caught). */
+ * images, the files it reads); bind sources: test-runc-resolve.c. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -197,114 +196,12 @@ static void test_allows_files(void **state)
 
 /* ---- path resolution of bind sources ---- */
 
-/* the guest's layout: erofs root, /run tmpfs, the data disk at /data and
- * bound at /var/lib/docker, a tmpfs dir with a space, a mount stacked on
- * another */
-static const char mountinfo[] =
-        "22 1 254:0 / / ro,relatime shared:1 - erofs /dev/vda ro\n"
-        "30 22 0:25 / /run rw,nosuid,nodev shared:5 - tmpfs tmpfs rw,mode=755\n"
-        "40 22 254:16 / /data rw,noatime shared:7 - ext4 /dev/vdb rw\n"
-        "41 22 254:16 /docker /var/lib/docker rw,noatime shared:7 - ext4 /dev/vdb rw\n"
-        "42 30 0:25 /x /run/with\\040space rw shared:5 - tmpfs tmpfs rw\n"
-        "43 22 0:40 / /mnt rw - tmpfs tmpfs rw\n"
-        "44 22 0:25 / /mnt rw - tmpfs tmpfs rw\n";
-
-static void test_canon_path(void **state)
-{
-        static const char *const cases[][2] = {
-                { "/var/lib/docker/volumes/v/_data", "254:16:/docker/volumes/v/_data" },
-                { "/data/docker/volumes/v/_data", "254:16:/docker/volumes/v/_data" },
-                { "/var/lib/docker", "254:16:/docker" },
-                { "/run/docker.sock", "0:25:/docker.sock" },
-                { "/run/with space/docker.sock", "0:25:/x/docker.sock" },
-                { "/usr/bin", "254:0:/usr/bin" },
-                { "/", "254:0:/" },
-                { "/mnt/docker.sock", "0:25:/docker.sock" }, /* the top one of stacked mounts */
-                { "/datax", "254:0:/datax" },                /* not under /data */
-        };
-
-        (void) state;
-        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-                g_autofree char *c = eci_canon_path(mountinfo, cases[i][0]);
-
-                assert_string_equal(c, cases[i][1]);
-        }
-        assert_null(eci_canon_path("", "/x"));
-}
-
-/* the policy with resolved facts: SOURCE (realpath REAL) bound into a
- * container; NULL when accepted, else the refusal */
-static char *bind_refusal(const char *source, const char *real)
-{
-        g_autoptr(GHashTable) binds = g_hash_table_new(g_str_hash, g_str_equal);
-        g_autoptr(GArray) prot = g_array_new(FALSE, TRUE, sizeof(EciProtected));
-        g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
-        g_autofree char *text = g_strdup_printf("{\"mounts\": [{\"destination\": \"/m\", \"type\": \"bind\", "
-                                                "\"source\": \"%s\", \"options\": [\"rbind\"]}], \"linux\": "
-                                                "{\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, "
-                                                "{\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"cgroup\"}, "
-                                                "{\"type\": \"mount\"}]}}",
-                                                source);
-        g_autoptr(JsonNode) config = parse(text);
-        g_autoptr(GError) error = NULL;
-        EciBindFact fact = { (char *) real, eci_canon_path(mountinfo, real) };
-        EciPolicyContext ctx = { .id_base = 100000, .id_count = 65536, .binds = binds };
-
-        g_hash_table_insert(binds, (gpointer) source, &fact);
-        for (gsize i = 0; i < eci_n_protected_paths; i++) {
-                EciProtected p = { &eci_protected_paths[i], eci_canon_path(mountinfo, eci_protected_paths[i].name) };
-
-                g_ptr_array_add(strings, (gpointer) p.canon);
-                g_array_append_val(prot, p);
-        }
-        ctx.protected_paths = (const EciProtected *) (void *) prot->data;
-        ctx.n_protected = prot->len;
-        eci_policy_apply(config, &ctx, &error);
-        g_free(fact.canon);
-        return error ? g_strdup(error->message) : NULL;
-}
-
-static void test_socket_bind_paths(void **state)
-{
-        static const struct {
-                const char *source, *real, *want; /* want: NULL = accepted */
-        } cases[] = {
-                { "/run/docker.sock", "/run/docker.sock", "Docker Engine socket" },
-                /* the /var/run symlink, resolved by the caller */
-                { "/var/run/docker.sock", "/run/docker.sock", "Docker Engine socket (/run/docker.sock)" },
-                { "/run", "/run", "Docker Engine socket (/run/docker.sock)" },
-                { "/", "/", "(/run/docker.sock)" },
-                /* /run's tmpfs mounted a second time: same identity */
-                { "/mnt", "/mnt", "Docker Engine socket (/run/docker.sock)" },
-                /* the data disk under its other name */
-                { "/data/docker", "/data/docker", "Docker Engine's data" },
-                { "/data", "/data", "Docker Engine's data" },
-                { "/run/containerd/containerd.sock", "/run/containerd/containerd.sock", "containerd's sockets" },
-                { "/data/docker/volumes/v/_data", "/data/docker/volumes/v/_data", NULL },
-                { "/usr/share", "/usr/share", NULL },
-                { "/run/with space", "/run/with space", NULL },
-        };
-
-        (void) state;
-        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-                g_autofree char *why = bind_refusal(cases[i].source, cases[i].real);
-
-                if (cases[i].want == NULL) {
-                        if (why != NULL)
-                                fail_msg("%s: refused: %s", cases[i].source, why);
-                } else if (why == NULL || strstr(why, cases[i].want) == NULL) {
-                        fail_msg("%s: want \"%s\", got \"%s\"", cases[i].source, cases[i].want, why ? why : "(accepted)");
-                }
-        }
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_digest),        cmocka_unit_test(test_name_tag),
                 cmocka_unit_test(test_name_any_tag),  cmocka_unit_test(test_local_retag),
                 cmocka_unit_test(test_derived),       cmocka_unit_test(test_allows_files),
-                cmocka_unit_test(test_canon_path),    cmocka_unit_test(test_socket_bind_paths),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

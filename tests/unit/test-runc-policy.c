@@ -6,7 +6,8 @@
  * (see default_context()); a case overrides or adds:
  *   "idBase": 100000, "idCount": 65536, "socketMountAllowed": false,
  *   "vmNs": {"pid": "4:4026531836", ...}, "nsIdentity": {"/proc/42/ns/net": "4:4026532300"},
- *   "binds": {"/src": ["realpath", "maj:min:/path"]}, "protected": {"/run": "0:24:/"},
+ *   "binds": {"/src": ["realpath", "plain|tmpfs-root|foreign|unresolved"]},
+ *   "containerId": "c1", "ipcContainer": "c2", "dockerInit": "/usr/bin/tini-static",
  *   "rootPath": "...", "lxcfsDir": "...", "procfsDir": "...", "buildStep": true
  * ECIVM_REGENERATE_GOLDEN=1 make check TESTS=tests/unit/test-runc-policy
  * rewrites the .out files. */
@@ -20,8 +21,7 @@
 typedef struct {
         EciPolicyContext ctx;
         GHashTable *vm_ns, *ns_identity, *binds;
-        GArray *protected_paths;
-        char *root_path, *lxcfs_dir, *procfs_dir;
+        char *root_path, *lxcfs_dir, *procfs_dir, *container_id, *ipc_container, *docker_init;
 } Fixture;
 
 static void bind_fact_free(gpointer p)
@@ -29,7 +29,6 @@ static void bind_fact_free(gpointer p)
         EciBindFact *f = p;
 
         g_free(f->realpath);
-        g_free(f->canon);
         g_free(f);
 }
 
@@ -38,33 +37,32 @@ static void fixture_free(Fixture *f)
         g_hash_table_unref(f->vm_ns);
         g_hash_table_unref(f->ns_identity);
         g_hash_table_unref(f->binds);
-        g_array_unref(f->protected_paths);
         g_free(f->root_path);
+        g_free(f->container_id);
+        g_free(f->ipc_container);
+        g_free(f->docker_init);
         g_free(f->lxcfs_dir);
         g_free(f->procfs_dir);
         g_free(f);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Fixture, fixture_free)
 
-static void add_bind(Fixture *f, const char *src, const char *realpath, const char *canon)
+static void add_bind(Fixture *f, const char *src, const char *realpath, const char *shape)
 {
         EciBindFact *b = g_new0(EciBindFact, 1);
 
         b->realpath = g_strdup(realpath);
-        b->canon = g_strdup(canon);
+        b->fd = -1;
+        if (!eci_source_shape_parse(shape, &b->shape))
+                fail_msg("%s: unknown shape \"%s\"", src, shape ? shape : "(none)");
         g_hash_table_replace(f->binds, g_strdup(src), b);
 }
 
-/* Identities as a VM has them: /run tmpfs 0:24, the data disk 254:16 (bound
- * at /var/lib/docker and /var/lib/containerd), the erofs root 253:0. */
-static const char *const default_canon[][2] = {
-        { "/run/docker.sock", "0:24:/docker.sock" },      { "/run/docker", "0:24:/docker" },
-        { "/run/containerd", "0:24:/containerd" },        { "/var/lib/docker", "254:16:/docker" },
-        { "/var/lib/containerd", "254:16:/containerd" }, { "/data/ecivm-runc", "254:16:/ecivm-runc" },
-        { "/run/ecivm-runc", "0:24:/ecivm-runc" },        { "/etc/ecivm", "253:0:/etc/ecivm" },
-        { "/proc", "0:21:/" },                           { "/sys", "0:22:/" },
-        { "/dev", "0:5:/" },
-};
+static void replace_str(char **p, const char *v)
+{
+        g_free(*p);
+        *p = g_strdup(v);
+}
 
 static Fixture *default_context(void)
 {
@@ -77,24 +75,16 @@ static Fixture *default_context(void)
         f->vm_ns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         f->ns_identity = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         f->binds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, bind_fact_free);
-        f->protected_paths = g_array_new(FALSE, TRUE, sizeof(EciProtected));
         for (gsize i = 0; i < G_N_ELEMENTS(ns); i++)
                 g_hash_table_replace(f->vm_ns, g_strdup(ns[i][0]), g_strdup(ns[i][1]));
-        for (gsize i = 0; i < eci_n_protected_paths; i++) {
-                EciProtected p = { &eci_protected_paths[i], NULL };
-
-                for (gsize j = 0; j < G_N_ELEMENTS(default_canon); j++)
-                        if (strcmp(default_canon[j][0], p.path->name) == 0)
-                                p.canon = default_canon[j][1];
-                g_array_append_val(f->protected_paths, p);
-        }
         /* docker's own binds of every container */
-        add_bind(f, "/var/lib/docker/containers/c1/resolv.conf", "/data/docker/containers/c1/resolv.conf",
-                 "254:16:/docker/containers/c1/resolv.conf");
-        add_bind(f, "/var/lib/docker/containers/c1/hostname", "/data/docker/containers/c1/hostname",
-                 "254:16:/docker/containers/c1/hostname");
-        add_bind(f, "/var/lib/docker/containers/c1/hosts", "/data/docker/containers/c1/hosts",
-                 "254:16:/docker/containers/c1/hosts");
+        for (const char *const *file = (const char *const[]){ "resolv.conf", "hostname", "hosts", NULL }; *file;
+             file++) {
+                g_autofree char *p = g_strconcat("/var/lib/docker/containers/c1/", *file, NULL);
+
+                add_bind(f, p, p, "plain");
+        }
+        f->container_id = g_strdup("c1");
         f->ctx.id_base = 100000;
         f->ctx.id_count = 65536;
         return f;
@@ -136,9 +126,15 @@ static void read_context(Fixture *f, JsonObject *c)
                         JsonArray *a = json_object_get_array_member(o, l->data);
 
                         add_bind(f, l->data, json_array_get_string_element(a, 0),
-                                 json_array_get_length(a) > 1 ? json_array_get_string_element(a, 1) : NULL);
+                                 json_array_get_length(a) > 1 ? json_array_get_string_element(a, 1) : "plain");
                 }
         }
+        if (json_object_has_member(c, "containerId"))
+                replace_str(&f->container_id, json_object_get_string_member(c, "containerId"));
+        if (json_object_has_member(c, "ipcContainer"))
+                replace_str(&f->ipc_container, json_object_get_string_member(c, "ipcContainer"));
+        if (json_object_has_member(c, "dockerInit"))
+                replace_str(&f->docker_init, json_object_get_string_member(c, "dockerInit"));
         if (json_object_has_member(c, "rootPath"))
                 f->root_path = g_strdup(json_object_get_string_member(c, "rootPath"));
         if (json_object_has_member(c, "lxcfsDir"))
@@ -152,8 +148,9 @@ static void finish_context(Fixture *f)
         f->ctx.vm_ns = f->vm_ns;
         f->ctx.ns_identity = f->ns_identity;
         f->ctx.binds = f->binds;
-        f->ctx.protected_paths = (const EciProtected *) (void *) f->protected_paths->data;
-        f->ctx.n_protected = f->protected_paths->len;
+        f->ctx.container_id = f->container_id;
+        f->ctx.ipc_container = f->ipc_container;
+        f->ctx.docker_init = f->docker_init;
         f->ctx.root_path = f->root_path;
         f->ctx.lxcfs_dir = f->lxcfs_dir;
         f->ctx.procfs_dir = f->procfs_dir;
