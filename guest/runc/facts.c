@@ -176,8 +176,11 @@ static gboolean tmpfs_volume(int volumes_fd, const char *name)
 static EciSourceShape strict_shape(int root_fd, const EciSource *s, int loose_fd, int *ret_fd)
 {
         const guint64 plain = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+        /* a build step may bind a stage's mounted snapshot (BuildKit's
+         * --mount=from): Docker's layers are mounts of dockerd's */
+        const guint64 xdev = s->cls == ECI_SOURCE_BUILD_DATA ? 0 : RESOLVE_NO_XDEV;
         int dir = open_how(root_fd, s->root, O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
-        int fd = dir < 0 ? -1 : open_how(dir, s->below, 0, plain | RESOLVE_NO_XDEV);
+        int fd = dir < 0 ? -1 : open_how(dir, s->below, 0, plain | xdev);
         EciSourceShape shape = ECI_SOURCE_FOREIGN;
 
         if (fd >= 0 && same_file(fd, loose_fd)) {

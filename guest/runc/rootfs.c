@@ -132,10 +132,11 @@ static gboolean attach(int tree, const char *dst, gboolean is_dir, GError **erro
 }
 
 /* a copy of the mount at FD (what it names, without submounts), id-mapped
- * through NS_FD unless that is -1, at DST */
-static gboolean clone_at(int fd, const char *what, const char *dst, int ns_fd, GError **error)
+ * through NS_FD unless that is -1, with ATTRS (MOUNT_ATTR_RDONLY …), at DST */
+static gboolean clone_at(int fd, const char *what, const char *dst, int ns_fd, guint64 attrs, GError **error)
 {
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (guint64) ns_fd };
+        struct mount_attr attr = { .attr_set = attrs | (ns_fd >= 0 ? MOUNT_ATTR_IDMAP : 0),
+                                   .userns_fd = ns_fd >= 0 ? (guint64) ns_fd : 0 };
         struct stat st;
         int tree;
         gboolean ok;
@@ -145,7 +146,7 @@ static gboolean clone_at(int fd, const char *what, const char *dst, int ns_fd, G
         tree = (int) syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (tree < 0)
                 return fail(error, "open_tree", what);
-        if (ns_fd >= 0 && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+        if (attr.attr_set != 0 && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
                 close(tree);
                 return fail(error, "id-map", what);
         }
@@ -161,7 +162,7 @@ static gboolean bind_idmapped(const char *src, const char *dst, int ns_fd, GErro
 
         if (fd < 0)
                 return fail(error, "open", src);
-        ok = clone_at(fd, src, dst, ns_fd, error);
+        ok = clone_at(fd, src, dst, ns_fd, 0, error);
         close(fd);
         return ok;
 }
@@ -203,6 +204,8 @@ static gboolean from_docker_data(const EciBindFact *f)
                s.cls == ECI_SOURCE_BUILD_DATA;
 }
 
+static gboolean has_option(JsonObject *m, const char *opt);
+
 static gboolean map_binds(JsonNode *config, GHashTable *binds, const char *cdir, int ns, GError **error)
 {
         JsonObject *root = JSON_NODE_HOLDS_OBJECT(config) ? json_node_get_object(config) : NULL;
@@ -218,7 +221,11 @@ static gboolean map_binds(JsonNode *config, GHashTable *binds, const char *cdir,
 
                 if (!from_docker_data(f))
                         continue;
-                if (!clone_at(f->fd, src, dst, idmap_for(f, ns), error))
+                /* read-only at the source: runc's bind of it inside the
+                 * container's user namespace then inherits a locked
+                 * read-only flag, even under another mount (/dev, a tmpfs)
+                 * where eci_rootfs_lock_readonly_binds leaves it to runc */
+                if (!clone_at(f->fd, src, dst, idmap_for(f, ns), has_option(m, "ro") ? MOUNT_ATTR_RDONLY : 0, error))
                         return FALSE;
                 json_object_set_string_member(m, "source", dst);
         }

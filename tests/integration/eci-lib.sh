@@ -67,6 +67,8 @@ ATTEMPTS=(
         "remount-ro-bind-rw|--privileged -v ecirovol:/m:ro|mount -o remount,rw /m && touch /m/x && echo ESCAPED"
         "umount-ro-bind|--privileged -v ecirovol:/m:ro|umount /m && echo ESCAPED"
         "umount-ro-host-bind|--privileged -v /usr/lib:/m:ro|umount -l /m && echo ESCAPED"
+        "remount-ro-bind-under-tmpfs|--privileged --tmpfs /t -v ecirovol:/t/m:ro|mount -o remount,rw /t/m && touch /t/m/x && echo ESCAPED"
+        "remount-ro-bind-under-dev|--privileged -v ecirovol:/dev/m:ro|mount -o remount,rw /dev/m && touch /dev/m/x && echo ESCAPED"
         "remount-ro-bind-rw-via-rebind|--privileged -v ecirovol:/m:ro|mkdir /n && mount --bind /m /n && mount -o remount,bind,rw /n && touch /n/x && echo ESCAPED"
         "mount-cgroup-release-agent|--privileged --cgroupns=host|mkdir /c && mount -t cgroup -o none,name=x cgroup /c && test -f /c/release_agent && echo ESCAPED"
         "mount-debugfs|--privileged|mkdir /d && mount -t debugfs none /d && ls /d | grep -q . && echo ESCAPED"
@@ -160,7 +162,8 @@ judge_confined() {
 # container (under RUNTIME) replace another volume's _data by a symlink to
 # the VM's runc; dockerd then binds the attacker's payload (a static binary
 # that marks ecipwn's volume when run) there at the next `docker run`.
-# Sets $plant (the planting container's output) and $overmount (that run's).
+# Sets $plant (the planting container's output) and $overmount (that run's);
+# the container ecivictim holds the volume.
 plant_runc_overmount() {
         local rt=$1
         ${CC:-cc} -static -O2 -o "$T/payload" "$top_srcdir/tests/integration/probes/payload.c" || return 1
@@ -175,6 +178,8 @@ plant_runc_overmount() {
                 -o device=/var/lib/docker/volumes/ecipwn/_data/payload ecivrunc >/dev/null || return 1
         plant=$(indocker run --rm ${rt:+--runtime=$rt} -v ecivvols:/vv bb sh -c \
                 'rmdir /vv/ecivrunc/_data && ln -s /usr/libexec/ecivm/runc /vv/ecivrunc/_data && echo PLANTED' 2>&1)
-        overmount=$(indocker run --rm -v ecivrunc:/x bb true 2>&1)
+        # a container that keeps the volume mounted (a refused one would
+        # have dockerd unmount it again at once)
+        overmount=$(indocker run -d --name ecivictim ${rt:+--runtime=$rt} -v ecivrunc:/x bb sleep 600 2>&1)
         return 0
 }

@@ -115,6 +115,7 @@ pwned=$(indocker run --rm --runtime=plain-runc -v ecipwn:/pwn bb cat /pwn/PWNED 
         ok "the next container starts with the real runc; the payload never ran" ||
         not_ok "after the overmount: start said '$out', PWNED: $pwned"
 # the same planting under ecivm-runc alone is refused by its mount allow-list
+indocker rm -f ecivictim >/dev/null 2>&1
 indocker volume rm -f ecivvols ecivrunc ecipwn >/dev/null 2>&1
 plant_runc_overmount "" || bail "reproduction setup (ecivm-runc)"
 want="ecivm: mounting /var/lib/docker/volumes/ecivvols/_data is not allowed: a volume's data must be a directory"

@@ -94,7 +94,7 @@ grep -q "^HTTP/1.[01] 403" <<<"$out" && ok "blockDockerLoad refuses docker load 
 docker images >/dev/null 2>&1 && ok "the host's own CLI is not subject to commandList (docker images works)" ||
         not_ok "docker images from the host"
 out=$(docker run --rm -v /run:/r eciengine ls /r 2>&1)
-grep -q "bind mount of /run is not allowed: it would expose the Docker Engine socket" <<<"$out" &&
+grep -q "ecivm: mounting /run is not allowed: containers may only mount volumes" <<<"$out" &&
         ok "an allow-listed image still cannot bind /run (unfiltered sockets): refused" || not_ok "bind /run: $out"
 "$ECIVM" security-report >"$T/report2.txt" 2>/dev/null
 rc=$?
