@@ -1,14 +1,16 @@
 /* The Engine API filter (vmm/api-filter.c) and the HTTP head parser
  * (vmm/http-parse.c).
  *
- * tests/unit/golden/api-filter/<name>.http -> .out.  The file is a request
+ * tests/unit/golden/api-filter/<name>.http -> .out, <name> being allow-* or
+ * deny-* (the outcome is asserted from it).  The file is a request
  * written with LF line ends (the test sends CRLF; a file holding CR bytes is
  * sent as is), optionally preceded by a "#policy k=v ..." line:
  *   eci=0|1 (1)  load=0|1 blockDockerLoad (0)  images=a,b  origin=host|container
  *   commands=allow|deny:c1,c2
  * A body without Content-Length/Transfer-Encoding gets a Content-Length.
  * Output: "path=<cleaned> body=<framing>" then "allow", "deny: <message>" or
- * "malformed: <error>". */
+ * "malformed: <error>" (a deny: the proxy answers 400).  deny-malformed-*
+ * requests are sent exactly as written. */
 #include "vmm-golden.h"
 
 #include "api-filter.h"
@@ -90,6 +92,8 @@ static void filter_case(const char *base, const char *name)
         g_autoptr(GByteArray) body = g_byte_array_new();
         Policy pol = { 0 };
         const char *rest = text;
+        g_autofree char *why = NULL;
+        gboolean denied = TRUE;
         gssize hl;
 
         if (g_str_has_prefix(text, "#policy")) {
@@ -99,7 +103,7 @@ static void filter_case(const char *base, const char *name)
         } else {
                 parse_policy("", &pol);
         }
-        req = build_request(rest, g_str_has_prefix(name, "malformed-"));
+        req = build_request(rest, g_str_has_prefix(name, "deny-malformed-"));
         hl = ecivm_http_head_length(req->str, req->len);
         h = hl > 0 ? ecivm_http_parse_request(req->str, (gsize) hl, &error) : NULL;
         if (!h) {
@@ -117,15 +121,15 @@ static void filter_case(const char *base, const char *name)
                 if (!ok) {
                         g_string_append(out, "malformed: chunked framing\n");
                 } else {
-                        g_autofree char *why = ecivm_api_filter_check(&pol.p, pol.origin, h, (const char *) body->data,
-                                                                      body->len);
+                        why = ecivm_api_filter_check(&pol.p, pol.origin, h, (const char *) body->data, body->len);
+                        denied = why != NULL;
                         if (ecivm_api_filter_needs_body(&pol.p, h))
                                 g_string_append(out, "needs body\n");
                         g_string_append_printf(out, "%s%s\n", why ? "deny: " : "allow", why ? why : "");
                 }
         }
-        (void) name;
         golden_compare(out_rel, out->str);
+        golden_assert_allow_deny(name, denied, why);
         g_strfreev(pol.images);
         g_strfreev(pol.commands);
 }
