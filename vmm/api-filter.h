@@ -45,11 +45,13 @@ void ecivm_api_policy_from_settings(EcivmApiPolicy *p, const EcivmSettings *s);
 gboolean ecivm_api_filter_needs_body(const EcivmApiPolicy *p, const EcivmHttpHead *h);
 
 /* NULL: allow.  Otherwise the message (without the "ecivm: " prefix the
- * response adds).  BODY is the de-chunked body when needs_body said so. */
+ * response adds) and in *RET_STATUS the HTTP status: 400 for a body the
+ * filter cannot be sure to read as dockerd does, 403 for a refusal by the
+ * rules.  BODY is the de-chunked body when needs_body said so. */
 char *ecivm_api_filter_check(const EcivmApiPolicy *p, EcivmApiOrigin origin, const EcivmHttpHead *h,
-                             const char *body, gsize body_len);
+                             const char *body, gsize body_len, int *ret_status);
 
-/* The whole HTTP/1.1 403 response: {"message":"ecivm: MESSAGE"}, Connection: close. */
+/* The whole HTTP/1.1 STATUS response: {"message":"ecivm: MESSAGE"}, Connection: close. */
 char *ecivm_api_filter_deny_response(const char *message, int status);
 
 /* Docker reference matching: does IMAGE match allow-list entry PATTERN

@@ -8,7 +8,7 @@
  *   eci=0|1 (1)  load=0|1 blockDockerLoad (0)  images=a,b  origin=host|container
  *   commands=allow|deny:c1,c2
  * A body without Content-Length/Transfer-Encoding gets a Content-Length.
- * Output: "path=<cleaned> body=<framing>" then "allow", "deny: <message>" or
+ * Output: "path=<cleaned> body=<framing>" then "allow", "deny <status>: <message>" or
  * "malformed: <error>" (a deny: the proxy answers 400).  deny-malformed-*
  * requests are sent exactly as written. */
 #include "vmm-golden.h"
@@ -121,11 +121,16 @@ static void filter_case(const char *base, const char *name)
                 if (!ok) {
                         g_string_append(out, "malformed: chunked framing\n");
                 } else {
-                        why = ecivm_api_filter_check(&pol.p, pol.origin, h, (const char *) body->data, body->len);
+                        int status = 0;
+                        why = ecivm_api_filter_check(&pol.p, pol.origin, h, (const char *) body->data, body->len,
+                                                     &status);
                         denied = why != NULL;
                         if (ecivm_api_filter_needs_body(&pol.p, h))
                                 g_string_append(out, "needs body\n");
-                        g_string_append_printf(out, "%s%s\n", why ? "deny: " : "allow", why ? why : "");
+                        if (why)
+                                g_string_append_printf(out, "deny %d: %s\n", status, why);
+                        else
+                                g_string_append(out, "allow\n");
                 }
         }
         golden_compare(out_rel, out->str);
