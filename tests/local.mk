@@ -16,6 +16,7 @@ INTEGRATION_TESTS = \
 	tests/integration/libvirt.sh \
 	tests/integration/eci-runc.sh \
 	tests/integration/eci-plain.sh \
+	tests/integration/filter-diff.sh \
 	tests/bad-input/bad-input.sh
 if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)

@@ -507,6 +507,72 @@ char *ecivm_api_filter_check(const EcivmApiPolicy *p, EcivmApiOrigin origin, con
         return NULL;
 }
 
+/* ---- the filter's reading, for the differential test ---- */
+
+static char *json_text(JsonNode *n)
+{
+        return n && !JSON_NODE_HOLDS_NULL(n) ? json_to_string(n, FALSE) : g_strdup("null");
+}
+
+static char *create_view(JsonObject *o)
+{
+        JsonObject *hc = member_object(o, "HostConfig");
+        JsonArray *mounts = member_array(hc, "Mounts");
+        const char *net = member_string(hc, "NetworkMode");
+        JsonNode *priv = hc ? json_object_get_member(hc, "Privileged") : NULL;
+        g_autofree char *binds = json_text(hc ? json_object_get_member(hc, "Binds") : NULL);
+        GString *v = g_string_new(NULL);
+
+        g_string_append_printf(v, "PidMode=%s NetworkMode=%s UTSMode=%s UsernsMode=%s Privileged=%s Binds=%s "
+                               "VolumeDriver=%s Mounts=",
+                               member_string(hc, "PidMode") ?: "", net && *net ? net : "default",
+                               member_string(hc, "UTSMode") ?: "", member_string(hc, "UsernsMode") ?: "",
+                               priv && json_node_get_value_type(priv) == G_TYPE_BOOLEAN && json_node_get_boolean(priv)
+                                       ? "true"
+                                       : "false",
+                               binds, member_string(hc, "VolumeDriver") ?: "");
+        for (guint i = 0; mounts && i < json_array_get_length(mounts); i++) {
+                JsonObject *m = element_object(mounts, i);
+                g_string_append_printf(v, "%s:%s;", member_string(m, "Type") ?: "", member_string(m, "Source") ?: "");
+        }
+        return g_string_free(v, FALSE);
+}
+
+static char *volume_view(JsonObject *o)
+{
+        const char *driver = member_string(o, "Driver");
+        JsonObject *opts = member_object(o, "DriverOpts");
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(GList) keys = opts ? g_list_sort(json_object_get_members(opts), (GCompareFunc) strcmp) : NULL;
+        g_autoptr(JsonNode) n = NULL;
+        g_autofree char *text = NULL;
+
+        json_builder_begin_object(b);
+        for (GList *k = keys; k; k = k->next) {
+                json_builder_set_member_name(b, k->data);
+                json_builder_add_string_value(b, member_string(opts, k->data));
+        }
+        json_builder_end_object(b);
+        n = json_builder_get_root(b);
+        text = keys ? json_to_string(n, FALSE) : g_strdup("null");
+        return g_strdup_printf("Driver=%s Options=%s", driver && *driver ? driver : "local", text);
+}
+
+char *ecivm_api_filter_view(const EcivmHttpHead *h, const char *body, gsize len)
+{
+        g_autoptr(JsonParser) parser = json_parser_new_immutable();
+        g_auto(GStrv) r = route(h);
+        g_autofree char *why = NULL;
+        JsonObject *o;
+
+        if (!is_post(h) || !(is_create(r) || is_volume_create(r)))
+                return NULL;
+        o = ecivm_api_body_parse(parser, body, len, &why);
+        if (!o)
+                return NULL;
+        return is_create(r) ? create_view(o) : volume_view(o);
+}
+
 char *ecivm_api_filter_deny_response(const char *message, int status)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();

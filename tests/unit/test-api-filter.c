@@ -9,7 +9,8 @@
  *   commands=allow|deny:c1,c2
  * A body without Content-Length/Transfer-Encoding gets a Content-Length.
  * Output: "path=<cleaned> body=<framing>" then "allow", "deny <status>: <message>" or
- * "malformed: <error>" (a deny: the proxy answers 400).  deny-malformed-*
+ * "malformed: <error>" (a deny: the proxy answers 400); an allowed create or
+ * volume create adds "view: <what the filter read>".  deny-malformed-*
  * requests are sent exactly as written. */
 #include "vmm-golden.h"
 
@@ -131,6 +132,12 @@ static void filter_case(const char *base, const char *name)
                                 g_string_append_printf(out, "deny %d: %s\n", status, why);
                         else
                                 g_string_append(out, "allow\n");
+                        if (!why && ecivm_api_filter_needs_body(&pol.p, h)) {
+                                g_autofree char *view =
+                                        ecivm_api_filter_view(h, (const char *) body->data, body->len);
+                                if (view)
+                                        g_string_append_printf(out, "view: %s\n", view);
+                        }
                 }
         }
         golden_compare(out_rel, out->str);
