@@ -14,6 +14,7 @@
  * requests are sent exactly as written. */
 #include "vmm-golden.h"
 
+#include "api-body.h"
 #include "api-filter.h"
 #include "http-parse.h"
 
@@ -168,6 +169,45 @@ static void test_image_match(void **state)
         assert_false(ecivm_api_image_matches("alpine", NULL));
 }
 
+/* Go's folding: ASCII case, U+017F as s and U+212A as k, nothing else. */
+static void test_go_fold(void **state)
+{
+        static const char *const cases[][2] = {
+                { "pidMode", "PIDMODE" },          { "Networ\xe2\x84\xaaMode", "NETWORKMODE" },
+                { "Ho\xc5\xbftConfig", "HOSTCONFIG" }, { "\xc3\xa9" "a_1", "\xc3\xa9" "A_1" },
+                { "\xe2\x84", "\xe2\x84" },          { "", "" },
+        };
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *f = ecivm_api_body_fold(cases[i][0]);
+                assert_string_equal(f, cases[i][1]);
+        }
+}
+
+/* Each struct's fields fold apart (Go would otherwise match one of two), and
+ * the embedded structs add no field the outer one has. */
+static void test_field_tables(void **state)
+{
+        const char *const *const sets[][3] = {
+                { ecivm_api_fields_create_wrapper, ecivm_api_fields_config, ecivm_api_fields_host_config },
+                { ecivm_api_fields_host_config, ecivm_api_fields_resources, NULL },
+                { ecivm_api_fields_update, ecivm_api_fields_resources, NULL },
+                { ecivm_api_fields_mount, NULL, NULL },
+                { ecivm_api_fields_volume_options, NULL, NULL },
+                { ecivm_api_fields_driver, NULL, NULL },
+                { ecivm_api_fields_volume_create, NULL, NULL },
+        };
+        for (gsize s = 0; s < G_N_ELEMENTS(sets); s++) {
+                g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+                for (gsize l = 0; l < 3 && sets[s][l]; l++)
+                        for (const char *const *f = sets[s][l]; *f; f++) {
+                                char *folded = ecivm_api_body_fold(*f);
+                                if (g_hash_table_contains(seen, folded))
+                                        fail_msg("%s folds like another field of its struct", *f);
+                                g_hash_table_add(seen, folded);
+                        }
+        }
+}
+
 /* Heads split anywhere, and the limits. */
 static void test_head_length(void **state)
 {
@@ -238,7 +278,8 @@ int main(void)
         const struct CMUnitTest fixed[] = {
                 cmocka_unit_test(test_deny_response),    cmocka_unit_test(test_image_match),
                 cmocka_unit_test(test_head_length),      cmocka_unit_test(test_response_framing),
-                cmocka_unit_test(test_chunked_bytewise),
+                cmocka_unit_test(test_chunked_bytewise), cmocka_unit_test(test_go_fold),
+                cmocka_unit_test(test_field_tables),
         };
         return golden_run("api-filter", fixed, G_N_ELEMENTS(fixed), "api-filter", ".http", filter_case, 20);
 }
