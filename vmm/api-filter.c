@@ -554,7 +554,7 @@ static char *volume_view(JsonObject *o)
         }
         json_builder_end_object(b);
         n = json_builder_get_root(b);
-        text = keys ? json_to_string(n, FALSE) : g_strdup("null");
+        text = opts ? json_to_string(n, FALSE) : g_strdup("null");
         return g_strdup_printf("Driver=%s Options=%s", driver && *driver ? driver : "local", text);
 }
 

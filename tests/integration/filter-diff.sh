@@ -94,7 +94,7 @@ check "a container for the update cases" docker create --name ecivm-diff bb true
 
 sent=0
 skipped=0
-for http in "$GOLDEN"/*-create-*.http "$GOLDEN"/*-update-*.http "$GOLDEN"/*-volume-*.http; do
+for http in "$GOLDEN"/{allow,deny}-{create,update,volume}-*.http; do
         name=$(basename "$http" .http)
         if ! request_of "$http"; then
                 skipped=$((skipped + 1))
