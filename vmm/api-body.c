@@ -205,7 +205,8 @@ static char *refuse_twice(const char *where, const char *a, const char *b)
 {
         g_autofree char *pa = ecivm_api_body_printable(a), *pb = ecivm_api_body_printable(b);
 
-        return g_strdup_printf("the keys %s and %s%s%s are not allowed together: dockerd reads them as one field",
+        return g_strdup_printf("the keys %s and %s%s%s are not allowed together: dockerd matches keys ignoring "
+                               "case",
                                pa, pb, *where ? " of " : "", where);
 }
 
