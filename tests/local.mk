@@ -16,6 +16,7 @@ INTEGRATION_TESTS = \
 	tests/integration/libvirt.sh \
 	tests/integration/eci-runc.sh \
 	tests/integration/eci-plain.sh \
+	tests/integration/filter-diff.sh \
 	tests/bad-input/bad-input.sh
 if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)
@@ -295,7 +296,8 @@ tests_fuzz_fuzz_parsers_SOURCES = tests/fuzz/fuzz-parsers.c guest/init/cmdline.c
 tests_fuzz_fuzz_parsers_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	-I$(top_srcdir) -I$(top_srcdir)/vmm -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
 tests_fuzz_fuzz_parsers_LDADD = vmm/libecivm-core.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS)
-EXTRA_DIST += tests/fuzz/replay-parsers.sh tests/fuzz/corpus/settings tests/fuzz/corpus/attest
+EXTRA_DIST += tests/fuzz/replay-parsers.sh tests/fuzz/corpus/settings tests/fuzz/corpus/attest tests/fuzz/corpus/http \
+	tests/fuzz/gen-http-corpus.py
 
 FUZZ_PARSER_TARGETS = api-request http settings manifest attest eventlog guest-cmdline
 # FUZZ_SECONDS per target (default 60); clang with libFuzzer from Debian.

@@ -2,6 +2,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "api-body.h"
 #include "api-filter.h"
 
 void ecivm_api_policy_from_settings(EcivmApiPolicy *p, const EcivmSettings *s)
@@ -120,6 +121,15 @@ static const char *const engine_paths[] = { "/run/docker.sock", "/run/docker", "
                                             "/var/run/docker.sock", "/var/run/docker", "/var/run/containerd",
                                             NULL };
 
+static const char *const *const create_fields[] = { ecivm_api_fields_create_wrapper, ecivm_api_fields_config, NULL };
+static const char *const *const host_config_fields[] = { ecivm_api_fields_host_config, ecivm_api_fields_resources,
+                                                         NULL };
+static const char *const *const update_fields[] = { ecivm_api_fields_update, ecivm_api_fields_resources, NULL };
+static const char *const *const mount_fields[] = { ecivm_api_fields_mount, NULL };
+static const char *const *const volume_options_fields[] = { ecivm_api_fields_volume_options, NULL };
+static const char *const *const driver_fields[] = { ecivm_api_fields_driver, NULL };
+static const char *const *const volume_create_fields[] = { ecivm_api_fields_volume_create, NULL };
+
 /* The source is an engine socket, holds one, or is inside the engine's run dirs. */
 static gboolean touches_engine(const char *src)
 {
@@ -153,6 +163,12 @@ static JsonArray *member_array(JsonObject *o, const char *name)
         return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
 }
 
+static JsonObject *element_object(JsonArray *a, guint i)
+{
+        JsonNode *n = json_array_get_element(a, i);
+        return JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
 static gboolean image_allowed(const EcivmApiPolicy *p, const char *image)
 {
         for (char **i = p->images; i && *i; i++)
@@ -166,6 +182,13 @@ static char *socket_refusal(const char *src)
         return g_strdup_printf("mounting %s is not allowed: the engine's sockets can only be mounted into "
                                "allow-listed images (enhancedContainerIsolation.dockerSocketMount)",
                                src);
+}
+
+/* dockerd rejects every mount type but these exact ones; anything else is
+ * checked as a bind so that the filter fails closed. */
+static gboolean is_bind_like(const char *type)
+{
+        return !type || !(g_str_equal(type, "volume") || g_str_equal(type, "tmpfs"));
 }
 
 static char *check_mounts(const EcivmApiPolicy *p, JsonObject *hc, const char *image)
@@ -184,12 +207,11 @@ static char *check_mounts(const EcivmApiPolicy *p, JsonObject *hc, const char *i
                         return socket_refusal(src);
         }
         for (guint i = 0; mounts && i < json_array_get_length(mounts); i++) {
-                JsonNode *n = json_array_get_element(mounts, i);
-                JsonObject *m = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-                const char *src = member_string(m, "Source"), *type = member_string(m, "Type");
+                JsonObject *m = element_object(mounts, i);
+                const char *src = member_string(m, "Source");
                 if (!m)
                         return g_strdup("HostConfig.Mounts: expected objects");
-                if (src && *src == '/' && (!type || g_str_equal(type, "bind")) && touches_engine(src))
+                if (src && *src == '/' && is_bind_like(member_string(m, "Type")) && touches_engine(src))
                         return socket_refusal(src);
         }
         return NULL;
@@ -206,61 +228,183 @@ static char *check_devices(JsonObject *hc)
         return NULL;
 }
 
-static JsonObject *parse_body(const char *body, gsize len, JsonParser *parser, char **why)
-{
-        JsonNode *root;
+/* ---- volumes: a local volume is a directory on the data disk or a tmpfs ---- */
 
-        if (!body || len == 0)
-                return NULL;
-        if (!json_parser_load_from_data(parser, body, (gssize) len, NULL) || !(root = json_parser_get_root(parser)) ||
-            !JSON_NODE_HOLDS_OBJECT(root)) {
-                *why = g_strdup("the request body is not a JSON object");
-                return NULL;
-        }
-        return json_node_get_object(root);
+static const char *const tmpfs_options[] = { "size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", NULL };
+
+static gboolean tmpfs_option_ok(const char *opt)
+{
+        const char *eq = strchr(opt, '=');
+
+        if (!eq || !eq[1] ||
+            strspn(eq + 1, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ%") != strlen(eq + 1))
+                return FALSE;
+        for (const char *const *t = tmpfs_options; *t; t++)
+                if (strlen(*t) == (gsize) (eq - opt) && strncmp(opt, *t, strlen(*t)) == 0)
+                        return TRUE;
+        return FALSE;
 }
 
-static char *check_create(const EcivmApiPolicy *p, const char *body, gsize len)
+static char *option_refusal(const char *key, const char *value)
+{
+        g_autofree char *k = ecivm_api_body_printable(key);
+        g_autofree char *v = ecivm_api_body_printable(value ? value : "null");
+
+        return g_strdup_printf("volume driver option %s=%s is not allowed: volumes may not bind paths of the VM", k,
+                               v);
+}
+
+/* Only type=tmpfs, device=tmpfs and o= tmpfs sizes and owners: any other
+ * option mounts something of the VM (a path, a device, a share). */
+static char *check_volume_options(JsonObject *opts)
+{
+        g_autoptr(GList) keys = opts ? json_object_get_members(opts) : NULL;
+
+        for (GList *k = keys; k; k = k->next) {
+                const char *key = k->data, *v = member_string(opts, key);
+                if (v && g_str_equal(key, "o")) {
+                        g_auto(GStrv) parts = g_strsplit(v, ",", -1);
+                        for (char **o = parts; *o; o++)
+                                if (!tmpfs_option_ok(*o))
+                                        return option_refusal("o", *o);
+                } else if (!v || !(g_str_equal(key, "type") || g_str_equal(key, "device")) ||
+                           !g_str_equal(v, "tmpfs")) {
+                        return option_refusal(key, v);
+                }
+        }
+        return NULL;
+}
+
+static char *check_volume_driver(const char *driver)
+{
+        g_autofree char *d = NULL;
+
+        if (!driver || !*driver || g_str_equal(driver, "local"))
+                return NULL;
+        d = ecivm_api_body_printable(driver);
+        return g_strdup_printf("volume driver %s is not allowed: the VM has no volume plugins", d);
+}
+
+/* The volumes a create makes itself: with HostConfig.VolumeDriver (Binds,
+ * Config.Volumes, the image's) and with Mounts[].VolumeOptions.DriverConfig. */
+static char *check_create_volumes(JsonObject *hc)
+{
+        JsonArray *mounts = member_array(hc, "Mounts");
+        char *why;
+
+        if ((why = check_volume_driver(member_string(hc, "VolumeDriver"))))
+                return why;
+        for (guint i = 0; mounts && i < json_array_get_length(mounts); i++) {
+                JsonObject *dc = member_object(member_object(element_object(mounts, i), "VolumeOptions"),
+                                               "DriverConfig");
+                if ((why = check_volume_driver(member_string(dc, "Name"))) ||
+                    (why = check_volume_options(member_object(dc, "Options"))))
+                        return why;
+        }
+        return NULL;
+}
+
+/* ---- keys as dockerd reads them (refused with 400) ---- */
+
+static char *mount_keys(JsonObject *m, guint i)
+{
+        g_autofree char *where = g_strdup_printf("HostConfig.Mounts[%u]", i);
+        g_autofree char *wvo = g_strconcat(where, ".VolumeOptions", NULL);
+        g_autofree char *wdc = g_strconcat(wvo, ".DriverConfig", NULL);
+        JsonObject *vo = member_object(m, "VolumeOptions");
+        char *why;
+
+        if ((why = ecivm_api_body_check_struct(m, where, mount_fields)) ||
+            (why = ecivm_api_body_check_struct(vo, wvo, volume_options_fields)))
+                return why;
+        return ecivm_api_body_check_struct(member_object(vo, "DriverConfig"), wdc, driver_fields);
+}
+
+/* dockerd also reads HostConfig's fields from the top level (deprecated;
+ * used when HostConfig is absent, VolumeDriver and others merged into it). */
+static char *create_keys(JsonObject *o)
+{
+        JsonObject *hc = member_object(o, "HostConfig");
+        JsonArray *mounts = member_array(hc, "Mounts");
+        const char *key, *field;
+        char *why;
+
+        if ((key = ecivm_api_body_find(o, host_config_fields, &field))) {
+                g_autofree char *k = ecivm_api_body_printable(key);
+                return g_strdup_printf("the key %s is not allowed outside HostConfig: dockerd reads it as "
+                                       "HostConfig.%s",
+                                       k, field);
+        }
+        if ((why = ecivm_api_body_check_struct(o, "", create_fields)) ||
+            (why = ecivm_api_body_check_struct(hc, "HostConfig", host_config_fields)))
+                return why;
+        for (guint i = 0; mounts && i < json_array_get_length(mounts); i++)
+                if ((why = mount_keys(element_object(mounts, i), i)))
+                        return why;
+        return NULL;
+}
+
+typedef char *(*KeysFunc)(JsonObject *o);
+typedef char *(*PolicyFunc)(const EcivmApiPolicy *p, JsonObject *o);
+
+/* Parse, refuse what dockerd could read otherwise (400), then apply the
+ * policy to what both read (403). */
+static char *check_body(const EcivmApiPolicy *p, const char *body, gsize len, KeysFunc keys, PolicyFunc policy,
+                        int *ret_status)
 {
         g_autoptr(JsonParser) parser = json_parser_new_immutable();
         char *why = NULL;
-        JsonObject *o = parse_body(body, len, parser, &why), *hc;
+        JsonObject *o = ecivm_api_body_parse(parser, body, len, &why);
 
-        if (why)
+        if (why || (o && (why = keys(o)))) {
+                *ret_status = 400;
                 return why;
-        hc = member_object(o, "HostConfig");
+        }
+        if (o && (why = policy(p, o)))
+                *ret_status = 403;
+        return why;
+}
+
+static char *create_policy(const EcivmApiPolicy *p, JsonObject *o)
+{
+        JsonObject *hc = member_object(o, "HostConfig");
+        char *why;
+
         for (gsize i = 0; i < G_N_ELEMENTS(host_modes); i++) {
                 const char *v = member_string(hc, host_modes[i].field);
                 if (v && g_str_equal(v, "host"))
                         return g_strdup_printf("%s is not allowed: containers cannot share namespaces with the VM",
                                                host_modes[i].flag);
         }
-        if ((why = check_devices(hc)))
+        if ((why = check_devices(hc)) || (why = check_create_volumes(hc)))
                 return why;
         return check_mounts(p, hc, member_string(o, "Image"));
 }
 
-static char *check_update(const char *body, gsize len)
+static char *update_keys(JsonObject *o)
 {
-        g_autoptr(JsonParser) parser = json_parser_new_immutable();
-        char *why = NULL;
-        JsonObject *o = parse_body(body, len, parser, &why);
-
-        return why ? why : check_devices(o);
+        return ecivm_api_body_check_struct(o, "", update_fields);
 }
 
-static char *check_volume_create(const char *body, gsize len)
+static char *update_policy(const EcivmApiPolicy *p, JsonObject *o)
 {
-        g_autoptr(JsonParser) parser = json_parser_new_immutable();
-        char *why = NULL;
-        JsonObject *o = parse_body(body, len, parser, &why);
-        const char *dev = member_string(member_object(o, "DriverOpts"), "device");
+        (void) p;
+        return check_devices(o);
+}
 
-        if (why)
+static char *volume_keys(JsonObject *o)
+{
+        return ecivm_api_body_check_struct(o, "", volume_create_fields);
+}
+
+static char *volume_policy(const EcivmApiPolicy *p, JsonObject *o)
+{
+        char *why;
+
+        (void) p;
+        if ((why = check_volume_driver(member_string(o, "Driver"))))
                 return why;
-        if (dev && touches_engine(dev))
-                return socket_refusal(dev);
-        return NULL;
+        return check_volume_options(member_object(o, "DriverOpts"));
 }
 
 static gboolean is_host(const char *v, gpointer user)
@@ -332,10 +476,12 @@ static char *check_command_list(const EcivmApiPolicy *p, const EcivmHttpHead *h,
 }
 
 char *ecivm_api_filter_check(const EcivmApiPolicy *p, EcivmApiOrigin origin, const EcivmHttpHead *h,
-                             const char *body, gsize body_len)
+                             const char *body, gsize body_len, int *ret_status)
 {
         g_auto(GStrv) r = route(h);
         char *why;
+
+        *ret_status = 403;
 
         if (p->block_docker_load && is_post(h) && g_strv_length(r) == 2 && g_str_equal(r[0], "images") &&
             g_str_equal(r[1], "load"))
@@ -353,12 +499,78 @@ char *ecivm_api_filter_check(const EcivmApiPolicy *p, EcivmApiOrigin origin, con
                 return NULL;
         }
         if (is_create(r))
-                return check_create(p, body, body_len);
+                return check_body(p, body, body_len, create_keys, create_policy, ret_status);
         if (is_update(r))
-                return check_update(body, body_len);
+                return check_body(p, body, body_len, update_keys, update_policy, ret_status);
         if (is_volume_create(r))
-                return check_volume_create(body, body_len);
+                return check_body(p, body, body_len, volume_keys, volume_policy, ret_status);
         return NULL;
+}
+
+/* ---- the filter's reading, for the differential test ---- */
+
+static char *json_text(JsonNode *n)
+{
+        return n && !JSON_NODE_HOLDS_NULL(n) ? json_to_string(n, FALSE) : g_strdup("null");
+}
+
+static char *create_view(JsonObject *o)
+{
+        JsonObject *hc = member_object(o, "HostConfig");
+        JsonArray *mounts = member_array(hc, "Mounts");
+        const char *net = member_string(hc, "NetworkMode");
+        JsonNode *priv = hc ? json_object_get_member(hc, "Privileged") : NULL;
+        g_autofree char *binds = json_text(hc ? json_object_get_member(hc, "Binds") : NULL);
+        GString *v = g_string_new(NULL);
+
+        g_string_append_printf(v, "PidMode=%s NetworkMode=%s UTSMode=%s UsernsMode=%s Privileged=%s Binds=%s "
+                               "VolumeDriver=%s Mounts=",
+                               member_string(hc, "PidMode") ?: "", net && *net ? net : "default",
+                               member_string(hc, "UTSMode") ?: "", member_string(hc, "UsernsMode") ?: "",
+                               priv && json_node_get_value_type(priv) == G_TYPE_BOOLEAN && json_node_get_boolean(priv)
+                                       ? "true"
+                                       : "false",
+                               binds, member_string(hc, "VolumeDriver") ?: "");
+        for (guint i = 0; mounts && i < json_array_get_length(mounts); i++) {
+                JsonObject *m = element_object(mounts, i);
+                g_string_append_printf(v, "%s:%s;", member_string(m, "Type") ?: "", member_string(m, "Source") ?: "");
+        }
+        return g_string_free(v, FALSE);
+}
+
+static char *volume_view(JsonObject *o)
+{
+        const char *driver = member_string(o, "Driver");
+        JsonObject *opts = member_object(o, "DriverOpts");
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(GList) keys = opts ? g_list_sort(json_object_get_members(opts), (GCompareFunc) strcmp) : NULL;
+        g_autoptr(JsonNode) n = NULL;
+        g_autofree char *text = NULL;
+
+        json_builder_begin_object(b);
+        for (GList *k = keys; k; k = k->next) {
+                json_builder_set_member_name(b, k->data);
+                json_builder_add_string_value(b, member_string(opts, k->data));
+        }
+        json_builder_end_object(b);
+        n = json_builder_get_root(b);
+        text = opts ? json_to_string(n, FALSE) : g_strdup("null");
+        return g_strdup_printf("Driver=%s Options=%s", driver && *driver ? driver : "local", text);
+}
+
+char *ecivm_api_filter_view(const EcivmHttpHead *h, const char *body, gsize len)
+{
+        g_autoptr(JsonParser) parser = json_parser_new_immutable();
+        g_auto(GStrv) r = route(h);
+        g_autofree char *why = NULL;
+        JsonObject *o;
+
+        if (!is_post(h) || !(is_create(r) || is_volume_create(r)))
+                return NULL;
+        o = ecivm_api_body_parse(parser, body, len, &why);
+        if (!o)
+                return NULL;
+        return is_create(r) ? create_view(o) : volume_view(o);
 }
 
 char *ecivm_api_filter_deny_response(const char *message, int status)

@@ -9,6 +9,11 @@
  *     parent directories unless Image is on the socket-mount allow-list
  *     (names and digests as given: digests are not resolved here).
  *   POST /containers/{id}/update: Devices.
+ *   POST /volumes/create, and the volumes a create makes (VolumeDriver,
+ *     Mounts[].VolumeOptions.DriverConfig): a driver other than local, driver
+ *     options other than a tmpfs (type=tmpfs, device=tmpfs, o=size/mode/...).
+ *   Those bodies first: anything dockerd could read otherwise (api-body.h),
+ *     refused with 400.
  *   POST /build: networkmode=host; entitlements network.host/security.insecure.
  * Always: POST /images/load when blockDockerLoad is on.
  * ORIGIN_CONTAINER only: commandList (allow/deny with Docker's wildcards).
@@ -45,11 +50,19 @@ void ecivm_api_policy_from_settings(EcivmApiPolicy *p, const EcivmSettings *s);
 gboolean ecivm_api_filter_needs_body(const EcivmApiPolicy *p, const EcivmHttpHead *h);
 
 /* NULL: allow.  Otherwise the message (without the "ecivm: " prefix the
- * response adds).  BODY is the de-chunked body when needs_body said so. */
+ * response adds) and in *RET_STATUS the HTTP status: 400 for a body the
+ * filter cannot be sure to read as dockerd does, 403 for a refusal by the
+ * rules.  BODY is the de-chunked body when needs_body said so. */
 char *ecivm_api_filter_check(const EcivmApiPolicy *p, EcivmApiOrigin origin, const EcivmHttpHead *h,
-                             const char *body, gsize body_len);
+                             const char *body, gsize body_len, int *ret_status);
 
-/* The whole HTTP/1.1 403 response: {"message":"ecivm: MESSAGE"}, Connection: close. */
+/* What the filter read from a create or volume-create body, in docker
+ * inspect's terms ("PidMode=host NetworkMode=default ... Binds=[...]"), or
+ * NULL: tests/integration/filter-diff.sh compares it with what dockerd made
+ * of the same body. */
+char *ecivm_api_filter_view(const EcivmHttpHead *h, const char *body, gsize len);
+
+/* The whole HTTP/1.1 STATUS response: {"message":"ecivm: MESSAGE"}, Connection: close. */
 char *ecivm_api_filter_deny_response(const char *message, int status);
 
 /* Docker reference matching: does IMAGE match allow-list entry PATTERN

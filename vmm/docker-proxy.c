@@ -167,6 +167,7 @@ static gboolean step_head(Conn *c)
         gssize hl = ecivm_http_head_length((const char *) c->cin->data, c->cin->len);
         g_autoptr(GError) error = NULL;
         g_autofree char *why = NULL;
+        int status;
         EcivmHttpHead *h;
 
         g_clear_pointer(&c->head, ecivm_http_head_free);
@@ -190,9 +191,9 @@ static gboolean step_head(Conn *c)
                 c->rq = RQ_BUFFER_BODY;
                 return TRUE;
         }
-        why = ecivm_api_filter_check(&c->proxy->policy, c->proxy->origin, h, NULL, 0);
+        why = ecivm_api_filter_check(&c->proxy->policy, c->proxy->origin, h, NULL, 0, &status);
         if (why)
-                deny(c, why, 403);
+                deny(c, why, status);
         else
                 forward_head(c, h, (gsize) hl);
         return TRUE;
@@ -204,6 +205,7 @@ static gboolean step_buffer(Conn *c)
         EcivmHttpHead *h = c->head;
         gsize total;
         g_autofree char *why = NULL;
+        int status;
 
         if (h->body == ECIVM_HTTP_BODY_LENGTH) {
                 if (h->content_length > ECIVM_API_FILTER_MAX_BODY) {
@@ -231,9 +233,9 @@ static gboolean step_buffer(Conn *c)
                 total = c->buffered_fed;
         }
         why = ecivm_api_filter_check(&c->proxy->policy, c->proxy->origin, h, (const char *) c->body->data,
-                                     c->body->len);
+                                     c->body->len, &status);
         if (why) {
-                deny(c, why, 403);
+                deny(c, why, status);
                 return TRUE;
         }
         forward_head(c, h, total); /* head and whole body go at once */

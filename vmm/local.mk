@@ -17,7 +17,7 @@ vmm_libecivm_core_a_SOURCES = \
 # settings, dockerd options policy, Engine API filter (issue 4)
 vmm_libecivm_core_a_SOURCES += vmm/settings.c vmm/settings.h vmm/daemon-options.c vmm/daemon-options.h \
 	vmm/settings-guest.c vmm/settings-guest.h vmm/security-report.c vmm/security-report.h \
-	vmm/http-parse.c vmm/http-parse.h vmm/api-filter.c vmm/api-filter.h
+	vmm/http-parse.c vmm/http-parse.h vmm/api-filter.c vmm/api-filter.h vmm/api-body.c vmm/api-body.h
 vmm_libecivm_core_a_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CRYPTO_CFLAGS)
 # --- end pure builders ---
 

@@ -208,7 +208,7 @@ row wire "field without =" 1 'reply id=5 ok=0 error=malformed control message' w
 row docker "--pid=host" 1 '403: ecivm: --pid=host is not allowed: containers cannot share namespaces with the VM' api "$(create '{"Image":"bb","HostConfig":{"PidMode":"host"}}')"
 row docker "--network=host" 1 '403: ecivm: --network=host is not allowed: containers cannot share namespaces with the VM' api "$(create '{"Image":"bb","HostConfig":{"NetworkMode":"host"}}')"
 row docker "bind of the Docker socket" 1 '403: ecivm: mounting /var/run/docker.sock is not allowed: the engine'\''s sockets can only be mounted into allow-listed images (enhancedContainerIsolation.dockerSocketMount)' api "$(create '{"Image":"bb","HostConfig":{"Binds":["/var/run/docker.sock:/s"]}}')"
-row docker "body not JSON" 1 '403: ecivm: the request body is not a JSON object' api "$(create '{"Image":')"
+row docker "body not JSON" 1 '400: ecivm: the request body is not a JSON object' api "$(create '{"Image":')"
 row docker "docker load (blocked by the admin)" 1 '403: ecivm: docker load is blocked by the administrator (blockDockerLoad)' api 'POST /v1.41/images/load HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n'
 row docker "build --network=host" 1 '403: ecivm: docker build --network=host is not allowed: builds cannot use the VM'\''s network' api 'POST /v1.41/build?networkmode=host HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n'
 row docker "garbage request line" 1 '400: ecivm: malformed HTTP: request line' api 'GARBAGE\r\n\r\n'

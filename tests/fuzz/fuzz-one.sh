@@ -14,7 +14,7 @@ out=tests/out
 case $target in
 wire)          bin=$out/fuzz-wire/fuzz-wire; set -- "$seeds/wire" ;;
 api-request)   bin=$out/fuzz-parsers/fuzz-parsers; set -- "$golden/api-proto" ;;
-http)          bin=$out/fuzz-parsers/fuzz-parsers; set -- "$golden/api-filter" ;;
+http)          bin=$out/fuzz-parsers/fuzz-parsers; set -- "$seeds/http" "$golden/api-filter" ;;
 settings)      bin=$out/fuzz-parsers/fuzz-parsers; set -- "$seeds/settings" "$golden/settings" "$golden/daemon-options" ;;
 manifest)      bin=$out/fuzz-parsers/fuzz-parsers; set -- "$golden/manifest/parse" ;;
 attest)        bin=$out/fuzz-parsers/fuzz-parsers; set -- "$seeds/attest" "$golden/attest" ;;

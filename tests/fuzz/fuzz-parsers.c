@@ -64,8 +64,11 @@ static void fuzz_http(const char *text, gsize len)
         if (req) {
                 const char *rest = head > 0 ? text + head : "";
                 gsize rest_len = head > 0 ? len - (gsize) head : 0;
-                g_autofree char *a = ecivm_api_filter_check(&policy, ECIVM_API_ORIGIN_HOST, req, rest, rest_len);
-                g_autofree char *b = ecivm_api_filter_check(&policy, ECIVM_API_ORIGIN_CONTAINER, req, rest, rest_len);
+                int status;
+                g_autofree char *a = ecivm_api_filter_check(&policy, ECIVM_API_ORIGIN_HOST, req, rest, rest_len,
+                                                            &status);
+                g_autofree char *b = ecivm_api_filter_check(&policy, ECIVM_API_ORIGIN_CONTAINER, req, rest, rest_len,
+                                                            &status);
                 (void) ecivm_api_filter_needs_body(&policy, req);
         }
         g_clear_error(&error);

@@ -11,7 +11,7 @@ corpus=$src/tests/fuzz/corpus
 [ -x "$prog" ] || { echo "Bail out! missing $prog"; exit 1; }
 set -- \
         "api-request $golden/api-proto" \
-        "http $golden/api-filter" \
+        "http $corpus/http $golden/api-filter" \
         "settings $corpus/settings $golden/settings $golden/daemon-options" \
         "manifest $golden/manifest/parse" \
         "attest $corpus/attest $golden/attest" \

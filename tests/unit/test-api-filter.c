@@ -1,16 +1,20 @@
 /* The Engine API filter (vmm/api-filter.c) and the HTTP head parser
  * (vmm/http-parse.c).
  *
- * tests/unit/golden/api-filter/<name>.http -> .out.  The file is a request
+ * tests/unit/golden/api-filter/<name>.http -> .out, <name> being allow-* or
+ * deny-* (the outcome is asserted from it).  The file is a request
  * written with LF line ends (the test sends CRLF; a file holding CR bytes is
  * sent as is), optionally preceded by a "#policy k=v ..." line:
  *   eci=0|1 (1)  load=0|1 blockDockerLoad (0)  images=a,b  origin=host|container
  *   commands=allow|deny:c1,c2
  * A body without Content-Length/Transfer-Encoding gets a Content-Length.
- * Output: "path=<cleaned> body=<framing>" then "allow", "deny: <message>" or
- * "malformed: <error>". */
+ * Output: "path=<cleaned> body=<framing>" then "allow", "deny <status>: <message>" or
+ * "malformed: <error>" (a deny: the proxy answers 400); an allowed create or
+ * volume create adds "view: <what the filter read>".  deny-malformed-*
+ * requests are sent exactly as written. */
 #include "vmm-golden.h"
 
+#include "api-body.h"
 #include "api-filter.h"
 #include "http-parse.h"
 
@@ -90,6 +94,8 @@ static void filter_case(const char *base, const char *name)
         g_autoptr(GByteArray) body = g_byte_array_new();
         Policy pol = { 0 };
         const char *rest = text;
+        g_autofree char *why = NULL;
+        gboolean denied = TRUE;
         gssize hl;
 
         if (g_str_has_prefix(text, "#policy")) {
@@ -99,7 +105,7 @@ static void filter_case(const char *base, const char *name)
         } else {
                 parse_policy("", &pol);
         }
-        req = build_request(rest, g_str_has_prefix(name, "malformed-"));
+        req = build_request(rest, g_str_has_prefix(name, "deny-malformed-"));
         hl = ecivm_http_head_length(req->str, req->len);
         h = hl > 0 ? ecivm_http_parse_request(req->str, (gsize) hl, &error) : NULL;
         if (!h) {
@@ -117,15 +123,26 @@ static void filter_case(const char *base, const char *name)
                 if (!ok) {
                         g_string_append(out, "malformed: chunked framing\n");
                 } else {
-                        g_autofree char *why = ecivm_api_filter_check(&pol.p, pol.origin, h, (const char *) body->data,
-                                                                      body->len);
+                        int status = 0;
+                        why = ecivm_api_filter_check(&pol.p, pol.origin, h, (const char *) body->data, body->len,
+                                                     &status);
+                        denied = why != NULL;
                         if (ecivm_api_filter_needs_body(&pol.p, h))
                                 g_string_append(out, "needs body\n");
-                        g_string_append_printf(out, "%s%s\n", why ? "deny: " : "allow", why ? why : "");
+                        if (why)
+                                g_string_append_printf(out, "deny %d: %s\n", status, why);
+                        else
+                                g_string_append(out, "allow\n");
+                        if (!why && ecivm_api_filter_needs_body(&pol.p, h)) {
+                                g_autofree char *view =
+                                        ecivm_api_filter_view(h, (const char *) body->data, body->len);
+                                if (view)
+                                        g_string_append_printf(out, "view: %s\n", view);
+                        }
                 }
         }
-        (void) name;
         golden_compare(out_rel, out->str);
+        golden_assert_allow_deny(name, denied, why);
         g_strfreev(pol.images);
         g_strfreev(pol.commands);
 }
@@ -150,6 +167,45 @@ static void test_image_match(void **state)
         assert_false(ecivm_api_image_matches("a@sha256:abc", "a:latest"));
         assert_true(ecivm_api_image_matches("*", "anything"));
         assert_false(ecivm_api_image_matches("alpine", NULL));
+}
+
+/* Go's folding: ASCII case, U+017F as s and U+212A as k, nothing else. */
+static void test_go_fold(void **state)
+{
+        static const char *const cases[][2] = {
+                { "pidMode", "PIDMODE" },          { "Networ\xe2\x84\xaaMode", "NETWORKMODE" },
+                { "Ho\xc5\xbftConfig", "HOSTCONFIG" }, { "\xc3\xa9" "a_1", "\xc3\xa9" "A_1" },
+                { "\xe2\x84", "\xe2\x84" },          { "", "" },
+        };
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *f = ecivm_api_body_fold(cases[i][0]);
+                assert_string_equal(f, cases[i][1]);
+        }
+}
+
+/* Each struct's fields fold apart (Go would otherwise match one of two), and
+ * the embedded structs add no field the outer one has. */
+static void test_field_tables(void **state)
+{
+        const char *const *const sets[][3] = {
+                { ecivm_api_fields_create_wrapper, ecivm_api_fields_config, ecivm_api_fields_host_config },
+                { ecivm_api_fields_host_config, ecivm_api_fields_resources, NULL },
+                { ecivm_api_fields_update, ecivm_api_fields_resources, NULL },
+                { ecivm_api_fields_mount, NULL, NULL },
+                { ecivm_api_fields_volume_options, NULL, NULL },
+                { ecivm_api_fields_driver, NULL, NULL },
+                { ecivm_api_fields_volume_create, NULL, NULL },
+        };
+        for (gsize s = 0; s < G_N_ELEMENTS(sets); s++) {
+                g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+                for (gsize l = 0; l < 3 && sets[s][l]; l++)
+                        for (const char *const *f = sets[s][l]; *f; f++) {
+                                char *folded = ecivm_api_body_fold(*f);
+                                if (g_hash_table_contains(seen, folded))
+                                        fail_msg("%s folds like another field of its struct", *f);
+                                g_hash_table_add(seen, folded);
+                        }
+        }
 }
 
 /* Heads split anywhere, and the limits. */
@@ -222,7 +278,8 @@ int main(void)
         const struct CMUnitTest fixed[] = {
                 cmocka_unit_test(test_deny_response),    cmocka_unit_test(test_image_match),
                 cmocka_unit_test(test_head_length),      cmocka_unit_test(test_response_framing),
-                cmocka_unit_test(test_chunked_bytewise),
+                cmocka_unit_test(test_chunked_bytewise), cmocka_unit_test(test_go_fold),
+                cmocka_unit_test(test_field_tables),
         };
         return golden_run("api-filter", fixed, G_N_ELEMENTS(fixed), "api-filter", ".http", filter_case, 20);
 }

@@ -88,6 +88,20 @@ golden_assert_outcome(const char *case_name, gboolean succeeded, const GError *e
                 fail_msg("case %s must succeed but failed: %s", case_name, error != NULL ? error->message : "?");
 }
 
+void
+golden_assert_allow_deny(const char *case_name, gboolean denied, const char *why)
+{
+        if (g_str_has_prefix(case_name, "allow-")) {
+                if (denied)
+                        fail_msg("case %s must be allowed but was denied: %s", case_name, why ? why : "?");
+        } else if (g_str_has_prefix(case_name, "deny-")) {
+                if (!denied)
+                        fail_msg("case %s must be denied but was allowed", case_name);
+        } else {
+                fail_msg("case %s must be named allow-* or deny-*", case_name);
+        }
+}
+
 typedef struct {
         char *base;
         char *name;

@@ -59,4 +59,9 @@ int golden_run_sets(const char *group, const struct CMUnitTest *fixed, size_t n_
 /* Asserts that a "refuse-*" case failed and others succeeded. */
 void golden_assert_outcome(const char *case_name, gboolean succeeded, const GError *error);
 
+/* For suites whose every case names its outcome: "allow-*" must be allowed,
+ * "deny-*" denied, and any other name fails (so a regenerated .out can never
+ * flip an outcome unnoticed).  WHY is the denial's reason, for the message. */
+void golden_assert_allow_deny(const char *case_name, gboolean denied, const char *why);
+
 #endif
