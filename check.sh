@@ -5,6 +5,8 @@
 # once more under ASan+UBSan.
 set -euo pipefail
 cd "$(dirname "$0")"
+# a regeneration run rewrites golden files and fails by design: never in a check
+[ -z "${ECIVM_REGENERATE_GOLDEN+set}" ] || { echo "check.sh: ECIVM_REGENERATE_GOLDEN is set; unset it (golden files are regenerated only by hand, see tests/local.mk)" >&2; exit 1; }
 
 tools/install-deps.sh
 [ -x configure ] || ./autogen.sh >/dev/null
