@@ -51,6 +51,14 @@ soak: images/out/manifest.json images/out-test/manifest.json vmm/ecivm vmm/ecivm
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(filter-out $(INTEGRATION_TESTS),$(TESTS))"
 
+# Mutants of the security-critical pure code against the unit tests
+# (tests/mutation/mutants.txt; format, cost and results in tests/README.md).
+# Builds in $(builddir)/tests/out/mutation, kept between runs.
+check-mutation:
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' python3 $(top_srcdir)/tests/mutation/run.py
+EXTRA_DIST += tests/mutation/run.py tests/mutation/mutants.txt
+.PHONY: check-mutation
+
 # The daemon's protocol and mux paths under memcheck: no errors, no definite leaks.
 VALGRIND_TESTS = tests/unit/test-wire tests/unit/test-mux tests/unit/test-api-proto tests/unit/test-backoff
 check-valgrind: $(VALGRIND_TESTS)
@@ -272,6 +280,12 @@ tests_unit_test_api_filter_SOURCES = tests/unit/test-api-filter.c $(VMM_UNIT_COM
 tests_unit_test_api_filter_CFLAGS = $(VMM_UNIT_CFLAGS)
 tests_unit_test_api_filter_LDADD = $(VMM_UNIT_LDADD)
 EXTRA_DIST += tests/unit/golden/api-filter
+# each rule with its exact refusal and the request beside it that passes
+check_PROGRAMS += tests/unit/test-api-filter-rules
+TESTS += tests/unit/test-api-filter-rules
+tests_unit_test_api_filter_rules_SOURCES = tests/unit/test-api-filter-rules.c
+tests_unit_test_api_filter_rules_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_api_filter_rules_LDADD = $(VMM_UNIT_LDADD)
 # --- end Engine API filter ---
 
 # --- attestation unit test (issue 5) ---
