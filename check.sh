@@ -16,6 +16,9 @@ make -s images
 make -s images-test # the test image (plain-runc beside ecivm-runc): only the tests boot it
 make -j2 check || { cat tests/test-suite.log 2>/dev/null | tail -100; exit 1; }
 
+echo "[check] mutation check (tests/README.md; about 2 min on 2 cores from scratch)"
+make -s check-mutation
+
 echo "[check] static analysis (cppcheck, clang-tidy)"
 tools/static-analysis.sh
 

@@ -56,7 +56,7 @@ check-unit:
 # Builds in $(builddir)/tests/out/mutation, kept between runs.
 check-mutation:
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' python3 $(top_srcdir)/tests/mutation/run.py
-EXTRA_DIST += tests/mutation/run.py tests/mutation/mutants.txt
+EXTRA_DIST += tests/mutation/run.py tests/mutation/mutants.txt tests/README.md
 .PHONY: check-mutation
 
 # The daemon's protocol and mux paths under memcheck: no errors, no definite leaks.
