@@ -94,17 +94,19 @@ def check_matches(mutants, tree):
     return errors
 
 
-def source_files(src):
+def source_files(src, use_git):
+    if not use_git:
+        return sorted(os.path.relpath(os.path.join(d, f), src) for d, _, fs in os.walk(src) for f in fs)
     out = subprocess.run(["git", "-C", src, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                          check=True, stdout=subprocess.PIPE).stdout
     return sorted(p for p in out.decode().split("\0") if p and os.path.isfile(os.path.join(src, p)))
 
 
-def sync_tree(src, tree):
+def sync_tree(src, tree, use_git):
     """Copy the sources into TREE; unchanged files keep their mtime so make
     rebuilds only what differs; files gone from the sources are removed."""
     os.makedirs(tree, exist_ok=True)
-    listed = source_files(src)
+    listed = source_files(src, use_git)
     stamp = os.path.join(tree, ".mutation-files")
     before = set(open(stamp).read().split("\n")) if os.path.exists(stamp) else set()
     copied = 0
@@ -189,7 +191,17 @@ def main():
     os.makedirs(os.path.dirname(log), exist_ok=True)
     open(log, "w").close()
     os.environ.pop("ECIVM_REGENERATE_GOLDEN", None)
-    copied = sync_tree(src, tree)
+    use_git = subprocess.run(["git", "-C", src, "rev-parse", "--is-inside-work-tree"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL).returncode == 0
+    if not use_git:
+        # a release tarball: its distdir is the source list
+        dist = os.path.join(os.path.abspath(args.workdir), "dist")
+        shutil.rmtree(dist, ignore_errors=True)
+        if run(["make", "-s", "distdir", "distdir=" + dist], builddir, log) != 0:
+            print("mutation: not a git checkout and make distdir failed (see %s)" % log, file=sys.stderr)
+            return 1
+        src = dist
+    copied = sync_tree(src, tree, use_git)
     print("mutation: %d mutants; sources synced to %s (%d files copied); log %s" % (len(mutants), tree, copied, log))
     if not os.path.exists(os.path.join(tree, "Makefile")):
         if run(["./autogen.sh"], tree, log) != 0 or run(["./configure", "-q"], tree, log) != 0:
