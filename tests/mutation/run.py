@@ -244,8 +244,9 @@ def main():
         if "equivalent" in m:
             if verdict == "killed":
                 problems.append("%s: marked equivalent but killed by %s: drop the mark" % (m["id"], " ".join(by)))
-            equivalent.append(m)
-            verdict = "equivalent" if verdict == "survived" else verdict
+            elif verdict == "survived":
+                equivalent.append(m)
+                verdict = "equivalent"
         elif verdict == "killed":
             killed += 1
         elif verdict == "survived":
