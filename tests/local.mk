@@ -53,6 +53,14 @@ soak: images/out/manifest.json images/out-test/manifest.json vmm/ecivm vmm/ecivm
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(filter-out $(INTEGRATION_TESTS),$(TESTS))"
 
+# Mutants of the security-critical pure code against the unit tests
+# (tests/mutation/mutants.txt; format, cost and results in tests/README.md).
+# Builds in $(builddir)/tests/out/mutation, kept between runs.
+check-mutation:
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' python3 $(top_srcdir)/tests/mutation/run.py
+EXTRA_DIST += tests/mutation/run.py tests/mutation/mutants.txt tests/README.md
+.PHONY: check-mutation
+
 # The daemon's protocol and mux paths under memcheck: no errors, no definite leaks.
 VALGRIND_TESTS = tests/unit/test-wire tests/unit/test-mux tests/unit/test-api-proto tests/unit/test-backoff
 check-valgrind: $(VALGRIND_TESTS)
@@ -69,22 +77,22 @@ GUEST_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_
 	-DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
 check_PROGRAMS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json tests/unit/test-guest-settings
 TESTS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json tests/unit/test-guest-settings
-tests_unit_test_guest_cmdline_SOURCES = tests/unit/test-guest-cmdline.c tests/unit/guest-golden.c \
+tests_unit_test_guest_cmdline_SOURCES = tests/unit/test-guest-cmdline.c tests/unit/guest-golden.c tests/unit/golden-regen.c \
 	tests/unit/guest-golden.h guest/init/cmdline.c guest/init/cmdline.h
 tests_unit_test_guest_cmdline_CFLAGS = $(GUEST_TEST_CFLAGS)
 tests_unit_test_guest_cmdline_LDADD = $(CMOCKA_LIBS)
-tests_unit_test_daemon_json_SOURCES = tests/unit/test-daemon-json.c tests/unit/guest-golden.c \
+tests_unit_test_daemon_json_SOURCES = tests/unit/test-daemon-json.c tests/unit/guest-golden.c tests/unit/golden-regen.c \
 	tests/unit/guest-golden.h guest/init/daemon-json.c guest/init/daemon-json.h
 tests_unit_test_daemon_json_CFLAGS = $(GUEST_TEST_CFLAGS)
 tests_unit_test_daemon_json_LDADD = $(CMOCKA_LIBS)
-tests_unit_test_guest_settings_SOURCES = tests/unit/test-guest-settings.c tests/unit/guest-golden.c \
+tests_unit_test_guest_settings_SOURCES = tests/unit/test-guest-settings.c tests/unit/guest-golden.c tests/unit/golden-regen.c \
 	tests/unit/guest-golden.h guest/init/settings.c guest/init/settings.h $(WIRE_SOURCES)
 tests_unit_test_guest_settings_CFLAGS = $(GUEST_TEST_CFLAGS)
 tests_unit_test_guest_settings_LDADD = $(CMOCKA_LIBS)
 EXTRA_DIST += tests/unit/golden/guest-cmdline tests/unit/golden/daemon-json tests/unit/golden/guest-settings
 check_PROGRAMS += tests/unit/test-procfs-diskstats
 TESTS += tests/unit/test-procfs-diskstats
-tests_unit_test_procfs_diskstats_SOURCES = tests/unit/test-procfs-diskstats.c tests/unit/guest-golden.c \
+tests_unit_test_procfs_diskstats_SOURCES = tests/unit/test-procfs-diskstats.c tests/unit/guest-golden.c tests/unit/golden-regen.c \
 	tests/unit/guest-golden.h guest/procfs/diskstats.c guest/procfs/diskstats.h
 tests_unit_test_procfs_diskstats_CFLAGS = $(GUEST_TEST_CFLAGS) -I$(top_srcdir)/guest/procfs
 tests_unit_test_procfs_diskstats_LDADD = $(CMOCKA_LIBS)
@@ -93,8 +101,12 @@ EXTRA_DIST += tests/unit/golden/procfs-diskstats tests/unit/golden/procfs-cgroup
 
 # --- vmm unit tests ---
 # Golden-file tests of the pure builders in vmm/libecivm-core.a.
-# ECIVM_REGENERATE_GOLDEN=1 make check TESTS='tests/unit/test-cmdline' rewrites
-# the expected outputs under tests/unit/golden/ (review the diff).
+# Regeneration is on purpose only (tests/unit/golden-regen.h):
+#   ECIVM_REGENERATE_GOLDEN=1 make check-unit TESTS='tests/unit/test-cmdline'
+# rewrites the expected outputs under tests/unit/golden/ that differ and FAILS,
+# listing every file it rewrote: review `git diff tests/unit/golden`, then run
+# again without the variable.  Only the value 1 is accepted (anything else is
+# an error), and check.sh refuses to run with the variable set.
 VMM_UNIT_TESTS = \
 	tests/unit/test-cmdline \
 	tests/unit/test-qemu-argv \
@@ -107,7 +119,7 @@ EXTRA_DIST += tests/unit/golden/cmdline tests/unit/golden/qemu-argv tests/unit/g
 VMM_UNIT_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CMOCKA_CFLAGS) \
 	-I$(top_srcdir)/vmm -DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
 VMM_UNIT_LDADD = vmm/libecivm-core.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
-VMM_UNIT_COMMON = tests/unit/vmm-golden.c tests/unit/vmm-golden.h
+VMM_UNIT_COMMON = tests/unit/vmm-golden.c tests/unit/vmm-golden.h tests/unit/golden-regen.c tests/unit/golden-regen.h
 tests_unit_test_cmdline_SOURCES = tests/unit/test-cmdline.c $(VMM_UNIT_COMMON)
 tests_unit_test_cmdline_CFLAGS = $(VMM_UNIT_CFLAGS)
 tests_unit_test_cmdline_LDADD = $(VMM_UNIT_LDADD)
@@ -126,7 +138,7 @@ tests_unit_test_manifest_LDADD = $(VMM_UNIT_LDADD)
 # wire/ codecs and engine (cmocka), and the wire fuzz target built without
 # libFuzzer as a corpus replay program (tests/fuzz/replay-wire.sh, TAP).
 # ECIVM_REGENERATE_GOLDEN=1 make check TESTS=tests/unit/test-wire rewrites
-# tests/unit/golden/wire/*.hex.  `make fuzz-wire [FUZZ_SECONDS=60]` builds
+# tests/unit/golden/wire/*.hex and fails (see the vmm unit tests).  `make fuzz-wire [FUZZ_SECONDS=60]` builds
 # the libFuzzer flavour with clang and fuzzes a copy of the corpus kept in
 # tests/out/fuzz-wire/ (crashers go to tests/out/fuzz-wire/artifacts/).
 WIRE_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) \
@@ -134,7 +146,7 @@ WIRE_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_
 WIRE_TEST_LDADD = wire/libwire.a $(CMOCKA_LIBS) $(CRYPTO_LIBS)
 check_PROGRAMS += tests/unit/test-wire tests/unit/test-mux tests/fuzz/fuzz-wire
 TESTS += tests/unit/test-wire tests/unit/test-mux tests/fuzz/replay-wire.sh
-tests_unit_test_wire_SOURCES = tests/unit/test-wire.c
+tests_unit_test_wire_SOURCES = tests/unit/test-wire.c tests/unit/golden-regen.c tests/unit/golden-regen.h
 tests_unit_test_wire_CFLAGS = $(WIRE_TEST_CFLAGS)
 tests_unit_test_wire_LDADD = $(WIRE_TEST_LDADD)
 tests_unit_test_mux_SOURCES = tests/unit/test-mux.c
@@ -212,7 +224,7 @@ tests_unit_test_libvirt_event_LDADD = $(VMM_UNIT_LDADD) $(LIBVIRT_LIBS)
 # The ECI policy against golden OCI configs (tests/unit/golden/runc-policy,
 # inputs written by tests/unit/gen-runc-policy-cases.py;
 # ECIVM_REGENERATE_GOLDEN=1 make check TESTS=tests/unit/test-runc-policy
-# rewrites the .out files), the allowlist matcher, and the user-ID range
+# rewrites the .out files and fails, see the vmm unit tests), the allowlist matcher, and the user-ID range
 # allocator (several processes at once, persistence, exhaustion, corruption).
 RUNC_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CMOCKA_CFLAGS) \
 	-I$(top_srcdir)/guest/runc -I$(top_srcdir)/tests/unit -DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
@@ -221,7 +233,7 @@ check_PROGRAMS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests
 	tests/unit/test-runc-mountinfo tests/unit/test-runc-resolve
 TESTS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist \
 	tests/unit/test-runc-mountinfo tests/unit/test-runc-resolve
-tests_unit_test_runc_policy_SOURCES = tests/unit/test-runc-policy.c tests/unit/vmm-golden.c tests/unit/vmm-golden.h \
+tests_unit_test_runc_policy_SOURCES = tests/unit/test-runc-policy.c tests/unit/vmm-golden.c tests/unit/golden-regen.c tests/unit/vmm-golden.h \
 	guest/runc/policy.c guest/runc/policy.h guest/runc/mount-sources.c guest/runc/mount-sources.h guest/runc/allowlist.c guest/runc/allowlist.h
 tests_unit_test_runc_policy_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_policy_LDADD = $(RUNC_TEST_LDADD)
@@ -233,7 +245,7 @@ tests_unit_test_runc_resolve_SOURCES = tests/unit/test-runc-resolve.c guest/runc
 	guest/runc/mount-sources.c guest/runc/mount-sources.h
 tests_unit_test_runc_resolve_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_resolve_LDADD = $(RUNC_TEST_LDADD)
-tests_unit_test_runc_mountinfo_SOURCES = tests/unit/test-runc-mountinfo.c tests/unit/vmm-golden.c \
+tests_unit_test_runc_mountinfo_SOURCES = tests/unit/test-runc-mountinfo.c tests/unit/vmm-golden.c tests/unit/golden-regen.c \
 	tests/unit/vmm-golden.h guest/runc/mountinfo.c guest/runc/mountinfo.h
 tests_unit_test_runc_mountinfo_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_mountinfo_LDADD = $(RUNC_TEST_LDADD)
@@ -274,6 +286,12 @@ tests_unit_test_api_filter_SOURCES = tests/unit/test-api-filter.c $(VMM_UNIT_COM
 tests_unit_test_api_filter_CFLAGS = $(VMM_UNIT_CFLAGS)
 tests_unit_test_api_filter_LDADD = $(VMM_UNIT_LDADD)
 EXTRA_DIST += tests/unit/golden/api-filter
+# each rule with its exact refusal and the request beside it that passes
+check_PROGRAMS += tests/unit/test-api-filter-rules
+TESTS += tests/unit/test-api-filter-rules
+tests_unit_test_api_filter_rules_SOURCES = tests/unit/test-api-filter-rules.c
+tests_unit_test_api_filter_rules_CFLAGS = $(VMM_UNIT_CFLAGS)
+tests_unit_test_api_filter_rules_LDADD = $(VMM_UNIT_LDADD)
 # --- end Engine API filter ---
 
 # --- attestation unit test (issue 5) ---

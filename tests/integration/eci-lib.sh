@@ -140,17 +140,52 @@ proc_views() {
 # view KEY: a value of the last proc_views output ($views)
 view() { awk -v k="$1" '$1 == k { print $2 }' <<<"$views"; }
 
-# judge_confined NAME: one TAP line for an attempt under ecivm-runc ($out):
-# refused with a message naming the rule, or started and confined
+# The rule that refuses an attempt, where one does: an ERE for the text
+# after "ecivm: ", in the host socket filter's words or ecivm-runc's.  An
+# attempt without an entry must start and be confined (its own check of the
+# effect prints ESCAPED otherwise); any other refusal is a failure.
+NS_RULE="is not allowed: containers cannot share namespaces with the VM"
+BIND_RULE="is not allowed: (the engine's sockets can only be mounted into allow-listed images|it would expose)"
+declare -A REFUSAL=(
+        [pid-host]="--pid=host $NS_RULE"
+        [network-host]="--network=host $NS_RULE"
+        [ipc-host]="--ipc=host $NS_RULE"
+        [uts-host]="--uts=host $NS_RULE"
+        [cgroupns-host]="--cgroupns=host $NS_RULE"
+        [userns-host]="--userns=host $NS_RULE"
+        [sock-direct]="(mounting|bind mount of) /run/docker\.sock $BIND_RULE"
+        [sock-var-run]="(mounting|bind mount of) /var/run/docker\.sock $BIND_RULE"
+        [sock-parent-run]="(mounting|bind mount of) /run $BIND_RULE"
+        [sock-parent-var-run-symlink]="(mounting|bind mount of) /var/run $BIND_RULE"
+        [sock-containerd]="(mounting|bind mount of) /run/containerd $BIND_RULE"
+        [sock-root]="(mounting|bind mount of) / $BIND_RULE"
+        [sock-named-volume-bind]="bind mount of /var/lib/docker/volumes/ecirunvol/_data $BIND_RULE"
+        [data-root]="bind mount of /var/lib/docker $BIND_RULE"
+        [image-layers]="bind mount of /var/lib/docker/overlay2 $BIND_RULE"
+        [mount-cgroup-release-agent]="--cgroupns=host $NS_RULE"
+        [device-vda]="--device is not allowed: containers cannot use the VM's devices"
+        [dev-bind-vda-cgroup-rule]="--device-cgroup-rule is not allowed: containers cannot use the VM's devices|bind mount of /dev/vda $BIND_RULE"
+        [oom-score-negative]="--oom-score-adj=-1000 is not allowed: containers cannot outlast the VM's services when memory runs out"
+        [nsenter-pid1]="--pid=host $NS_RULE"
+        [nsenter-via-proc-bind]="(mounting|bind mount of) /proc $BIND_RULE"
+)
+
+# judge_confined NAME VIA: one TAP line for an attempt under ecivm-runc
+# ($out): refused by the attempt's own rule (REFUSAL), or started and
+# confined
 judge_confined() {
-        local name=$1 via=$2
+        local name=$1 via=$2 want=${REFUSAL[$1]:-} why
+        why=$(grep -o 'ecivm: .*' <<<"$out" | head -1)
         if grep -q ESCAPED <<<"$out"; then
                 not_ok "escape $name: NOT confined$via"
                 diag "$out"
-        elif [[ $out != *RAN* && $out == *"ecivm: "*"not allowed"* ]]; then
-                ok "escape $name: refused$via ($(grep -o 'ecivm: [^:]*: [^:(]*' <<<"$out" | head -1))"
         elif [[ $out == *RAN* ]]; then
                 ok "escape $name: confined$via"
+        elif [ -n "$why" ] && [ -n "$want" ] && grep -qE -- "^ecivm: ($want)" <<<"$why"; then
+                ok "escape $name: refused$via ($why)"
+        elif [ -n "$why" ]; then
+                not_ok "escape $name: refused$via by another rule than ${want:-none (it must start confined)}"
+                diag "$out"
         else
                 not_ok "escape $name: neither refused with a reason nor started$via"
                 diag "$out"

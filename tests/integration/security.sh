@@ -88,9 +88,12 @@ out=$(eng GET /images/json)
 if grep -q "^HTTP/1.[01] 403" <<<"$out" && grep -q 'is blocked' <<<"$out"; then
         ok "commandList deny image* refuses GET /images/json from the container ($(grep -o '"message".*' <<<"$out"))"
 else not_ok "commandList from the container: $(head -5 <<<"$out")"; fi
+# commandList's image* would refuse this too: the message must be blockDockerLoad's
 out=$(eng POST /images/load)
-grep -q "^HTTP/1.[01] 403" <<<"$out" && ok "blockDockerLoad refuses docker load from the container" ||
-        not_ok "images/load from the container: $(head -3 <<<"$out")"
+grep -q "^HTTP/1.[01] 403" <<<"$out" &&
+        grep -qF '"message":"ecivm: docker load is blocked by the administrator (blockDockerLoad)"' <<<"$out" &&
+        ok "blockDockerLoad refuses docker load from the container" ||
+        not_ok "images/load from the container: $(head -5 <<<"$out")"
 docker images >/dev/null 2>&1 && ok "the host's own CLI is not subject to commandList (docker images works)" ||
         not_ok "docker images from the host"
 out=$(docker run --rm -v /run:/r eciengine ls /r 2>&1)

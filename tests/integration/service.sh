@@ -50,14 +50,19 @@ grep -q "ecivm-init: dockerd ready" "$T/console.out" && ok "ecivm logs shows the
 "$ECIVM" logs --source=guest -n 2000 >"$T/guest.out" 2>&1
 grep -q "API listen on /run/docker.sock" "$T/guest.out" && grep -q "containerd successfully booted" "$T/guest.out" &&
         ok "ecivm logs --source=guest shows dockerd and containerd output" || not_ok "guest log: $(tail -3 "$T/guest.out")"
-"$ECIVM" logs --source=guest -n 0 -f >"$T/follow.out" 2>&1 &
+# a container started after the follower: dockerd and containerd log its id
+"$ECIVM" logs --source=guest -n 0 -f >"$T/follow.out" 2>"$T/follow.err" &
 follower=$!
 sleep 1
-docker run --rm --name ecivm-follow-probe bb true >/dev/null 2>&1
-sleep 2
+probe_id=$(docker create --name ecivm-follow-probe bb true 2>&1)
+docker start -a ecivm-follow-probe >/dev/null 2>&1
+docker rm ecivm-follow-probe >/dev/null 2>&1
+for _ in $(seq 20); do grep -q "$probe_id" "$T/follow.out" && break; sleep 0.5; done
 kill "$follower" 2>/dev/null
 wait "$follower" 2>/dev/null
-[ -s "$T/follow.out" ] && ok "ecivm logs -f streams new guest log lines" || not_ok "logs -f printed nothing"
+[[ $probe_id =~ ^[0-9a-f]{64}$ ]] && grep -q "$probe_id" "$T/follow.out" && [ ! -s "$T/follow.err" ] &&
+        ok "ecivm logs -f streams new guest log lines (the new container's id)" ||
+        not_ok "logs -f: container '$probe_id'; $(grep -c . "$T/follow.out") lines; stderr: $(head -3 "$T/follow.err")"
 out=$("$ECIVM" logs --source=kernel 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -q 'unknown source "kernel"' <<<"$out" && ok "unknown log source refused" || not_ok "logs --source=kernel: $rc $out"
 

@@ -23,9 +23,10 @@ fi
 mode=$(stat -c '%a %U' "$DOCKER_SOCK")
 if [ "$mode" = "660 root" ]; then ok "docker socket is 0660 root-owned"; else not_ok "docker socket mode is $mode"; fi
 grp=$(stat -c %G "$DOCKER_SOCK")
-if getent group ecivm >/dev/null; then
-        if [ "$grp" = ecivm ]; then ok "docker socket group is ecivm"; else not_ok "docker socket group is $grp"; fi
-fi
+if ! getent group ecivm >/dev/null; then
+        not_ok "no group ecivm on this host (tools/install-deps.sh creates it): the socket group is unchecked"
+elif [ "$grp" = ecivm ]; then ok "docker socket group is ecivm"
+else not_ok "docker socket group is $grp"; fi
 
 server=$(docker version --format '{{.Server.Version}}' 2>&1)
 [[ $server == 20.10.* ]] && ok "docker version reaches the guest's dockerd ($server)" || not_ok "docker version: $server"
@@ -94,13 +95,17 @@ check "docker cp 50 MB into a container" docker cp "$T/big/blob" "$cid:/blob2"
 docker rm "$cid" >/dev/null
 
 # down then up: the data disk keeps images
+bb_id=$(docker images -q bb 2>"$T/images.err")
+[[ $bb_id =~ ^[0-9a-f]{12}$ ]] || not_ok "docker images -q bb before down: '$bb_id' $(cat "$T/images.err")"
 check "ecivm down powers off cleanly" "$ECIVM" down
 check "ecivm status after down says stopped (exit 3)" sh -c '"$0" status; [ $? -eq 3 ]' "$ECIVM"
 check "docker socket is gone after down" test ! -e "$DOCKER_SOCK"
 grep -q "powered off" "$ECIVM_STATE_DIR/ecivmd.log" && ok "guest powered itself off (no kill)" ||
         not_ok "no clean power-off in ecivmd.log"
 check "ecivm up again (TCG cached or KVM cached: no second probe)" "$ECIVM" up
-[ -n "$(docker images -q bb 2>&1)" ] && ok "imported image survived down/up" || not_ok "image bb gone after down/up"
+after_id=$(docker images -q bb 2>"$T/images.err")
+[ -n "$bb_id" ] && [ "$after_id" = "$bb_id" ] && ok "imported image survived down/up ($bb_id)" ||
+        not_ok "image bb after down/up: '$after_id' (before: '$bb_id') $(cat "$T/images.err")"
 hi=$(docker run --rm bb echo again 2>&1)
 [ "$hi" = again ] && ok "container runs after restart" || not_ok "after restart: $hi"
 check "ecivm down" "$ECIVM" down

@@ -76,6 +76,13 @@ case("refuse-userns-path", None, lambda c: c["linux"]["namespaces"].append({"typ
 case("userns-host-existing-mappings", None, lambda c: c["linux"].update({"uidMappings": [{"containerID": 0, "hostID": 0, "size": 4294967295}], "gidMappings": [{"containerID": 0, "hostID": 0, "size": 4294967295}]}))
 case("refuse-user-out-of-range", None, lambda c: c["process"]["user"].update({"uid": 70000}))
 case("refuse-group-out-of-range", None, lambda c: c["process"]["user"].update({"additionalGids": [10, 65536]}))
+# the ID range's edges (idCount 65536): 65535 is the last ID, 65536 and -1 are outside
+case("user-65535", None, lambda c: c["process"]["user"].update({"uid": 65535, "gid": 65535, "additionalGids": [65535]}))
+case("refuse-user-65536", None, lambda c: c["process"]["user"].update({"uid": 65536}))
+case("refuse-user-negative", None, lambda c: c["process"]["user"].update({"uid": -1}))
+# a namespace type the VM's list lacks is the VM's until shown otherwise
+case("refuse-time-ns-unknown-to-vm", {"nsIdentity": {"/proc/1/ns/time": "4:4026531834"}},
+     lambda c: c["linux"]["namespaces"].append({"type": "time", "path": "/proc/1/ns/time"}))
 def set_oom(v):
     def f(c):
         if v is None: del c["process"]["oomScoreAdj"]
@@ -85,6 +92,7 @@ case("oom-score-missing", None, set_oom(None))
 case("oom-score-500", None, set_oom(500))
 case("refuse-oom-score-negative", None, set_oom(-500))
 case("refuse-oom-score-not-integer", None, set_oom("-1000"))
+case("refuse-oom-score-minus-one", None, set_oom(-1))
 case("user-1000", None, lambda c: c["process"]["user"].update({"uid": 1000, "gid": 1000}))
 sock = {"/run/docker.sock": ["/run/docker.sock", "plain"]}
 case("refuse-bind-docker-sock", {"binds": sock}, add_bind("/run/docker.sock", "/var/run/docker.sock"))

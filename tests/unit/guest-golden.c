@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "golden-regen.h"
 #include "guest-golden.h"
 
 struct golden_case {
@@ -44,23 +45,15 @@ char *guest_golden_read(const char *rel)
         return text;
 }
 
-static void write_golden(const char *rel, const char *text)
-{
-        char *path = path_of(rel);
-        FILE *f = fopen(path, "we");
-
-        if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-                fail_msg("cannot write golden file %s: %s", path, strerror(errno));
-        free(path);
-}
-
 void guest_golden_compare(const char *rel, const char *actual)
 {
-        const char *regen = getenv("ECIVM_REGENERATE_GOLDEN");
         char *expected;
 
-        if (regen && strcmp(regen, "1") == 0) {
-                write_golden(rel, actual);
+        if (golden_regen_mode()) {
+                char *path = path_of(rel);
+
+                golden_regen_write(path, actual, strlen(actual));
+                free(path);
                 return;
         }
         expected = guest_golden_read(rel);

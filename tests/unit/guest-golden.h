@@ -2,7 +2,8 @@
  * no GLib), with the same conventions as vmm-golden.h: a case is an input
  * "<name><suffix>" under GOLDEN_DIR/<subdir> with its expected output
  * "<name>.out"; cases named "refuse-*" must fail.  ECIVM_REGENERATE_GOLDEN=1
- * rewrites every .out from the current output (review the diff). */
+ * rewrites every .out that differs from the current output and the program
+ * exits 1 listing them (golden-regen.h; review the diff). */
 #ifndef ECIVM_TESTS_GUEST_GOLDEN_H
 #define ECIVM_TESTS_GUEST_GOLDEN_H
 

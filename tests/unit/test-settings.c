@@ -6,12 +6,17 @@
  *   ## user             the user file's text
  *   ## set KEY VALUE    a `settings set` (VALUE: rest of the line)
  *   ## reset [KEY]
+ *   ## refuse set ...   (or refuse reset ...) an operation that must fail;
+ *                       every other must succeed
  * <name>.out gets each set/reset outcome, then the effective settings
  * (settings show --json), the user file's text and the canonical form, or
  * "error: ..." when a file is refused.  Defaults: 2 cpus, 1536 MiB, 16 GiB.
  *
  * tests/unit/golden/daemon-options/<name>.json -> .out: the filtered options
- * (user policy, then the ECI-locked policy) and the refused keys. */
+ * (user policy, then the ECI-locked policy) and the refused keys.  The name
+ * says the outcome: keep-* (no key refused), strip-* (a key refused under
+ * both policies), strip-locked-* (refused only when ECI is locked), refuse-*
+ * (the whole text refused). */
 #include "vmm-golden.h"
 
 #include "daemon-options.h"
@@ -90,16 +95,23 @@ static void settings_case(const char *base, const char *name)
         }
         for (guint i = 0; ok && i < c.ops->len; i++) {
                 const char *op = c.ops->pdata[i];
+                gboolean must_fail = g_str_has_prefix(op, "refuse ");
+                const char *cmd = must_fail ? op + strlen("refuse ") : op;
                 g_autoptr(GError) e = NULL;
                 gboolean r;
 
-                if (g_str_has_prefix(op, "set ")) {
-                        g_auto(GStrv) kv = g_strsplit(op + 4, " ", 2);
+                if (g_str_has_prefix(cmd, "set ")) {
+                        g_auto(GStrv) kv = g_strsplit(cmd + 4, " ", 2);
                         r = ecivm_settings_user_set(user, admin, kv[0], kv[1] ? kv[1] : "", &e);
                 } else {
-                        const char *key = op[5] == ' ' ? op + 6 : NULL;
+                        const char *key = cmd[5] == ' ' ? cmd + 6 : NULL;
+
+                        assert_true(g_str_has_prefix(cmd, "reset"));
                         r = ecivm_settings_user_reset(user, key, &e);
                 }
+                if (r == must_fail)
+                        fail_msg("%s: \"%s\" must %s", name, op,
+                                 must_fail ? "be refused but succeeded" : "succeed but failed");
                 g_string_append_printf(out, "%s -> %s\n", op, r ? "ok" : e->message);
         }
         if (ok) {
@@ -129,6 +141,8 @@ static void options_case(const char *base, const char *name)
         g_autoptr(GError) error = NULL;
         gboolean ok = TRUE;
 
+        guint n_refused[2] = { 0, 0 };
+
         for (int locked = 0; locked < 2 && ok; locked++) {
                 EcivmDaemonOptionsPolicy policy = { .eci_locked = locked };
                 g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func(g_free);
@@ -139,11 +153,25 @@ static void options_case(const char *base, const char *name)
                         g_string_append_printf(out, "error: %s\n", error->message);
                         break;
                 }
+                n_refused[locked] = refused->len;
                 g_string_append_printf(out, "%s: %s\n", locked ? "eci-locked" : "user", kept);
                 for (guint i = 0; i < refused->len; i++)
                         g_string_append_printf(out, "  refused %s\n", (char *) refused->pdata[i]);
         }
         golden_assert_outcome(name, ok, error);
+        if (g_str_has_prefix(name, "keep-")) {
+                assert_int_equal(n_refused[0], 0);
+                assert_int_equal(n_refused[1], 0);
+        } else if (g_str_has_prefix(name, "strip-locked-")) {
+                assert_int_equal(n_refused[0], 0);
+                assert_true(n_refused[1] > 0);
+        } else if (g_str_has_prefix(name, "strip-")) {
+                assert_true(n_refused[0] > 0);
+                assert_true(n_refused[1] > 0);
+        } else if (!g_str_has_prefix(name, "refuse-")) {
+                fail_msg("daemon-options case %s: the name must start with keep-, strip-, strip-locked- or refuse-",
+                         name);
+        }
         golden_compare(out_rel, out->str);
 }
 

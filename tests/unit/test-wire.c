@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "golden-regen.h"
 #include "wire.h"
 
 #ifndef GOLDEN_DIR
@@ -525,12 +526,6 @@ static void test_decoder_max_payload(void **state)
 
 /* ---- golden frames ---- */
 
-static int regenerate(void)
-{
-        const char *e = getenv("ECIVM_REGENERATE_GOLDEN");
-        return e && *e && strcmp(e, "0") != 0;
-}
-
 /* Golden files: hex bytes separated by white space; '#' starts a comment. */
 static int read_hex(const char *path, uint8_t *out, size_t cap, size_t *ret_len)
 {
@@ -600,9 +595,12 @@ static void check_golden(const char *name, const char *comment, const uint8_t *p
         size_t wlen = 0;
 
         snprintf(path, sizeof(path), "%s/wire/%s.hex", GOLDEN_DIR, name);
-        if (regenerate()) {
-                write_hex(path, comment, p, len);
-                print_message("regenerated %s\n", path);
+        if (golden_regen_mode()) {
+                int same = read_hex(path, want, sizeof(want), &wlen) == 0 && wlen == len && memcmp(want, p, len) == 0;
+
+                if (!same)
+                        write_hex(path, comment, p, len);
+                golden_regen_note(path, !same);
         }
         if (read_hex(path, want, sizeof(want), &wlen) < 0)
                 fail_msg("cannot read golden file %s (run with ECIVM_REGENERATE_GOLDEN=1)", path);

@@ -5,8 +5,9 @@
  * failing case's .out holds "error: <exact message>".  Cases named
  * "refuse-*" must fail, all others must succeed.
  *
- * Normal runs compare.  ECIVM_REGENERATE_GOLDEN=1 rewrites every .out from
- * the current output instead (then review the diff before committing):
+ * Normal runs compare.  ECIVM_REGENERATE_GOLDEN=1 rewrites every .out that
+ * differs from the current output instead, and the test program then exits 1
+ * listing the files it rewrote (golden-regen.h; review the diff, run again):
  *   ECIVM_REGENERATE_GOLDEN=1 make check TESTS='tests/unit/test-cmdline'
  */
 #ifndef ECIVM_TESTS_VMM_GOLDEN_H
@@ -31,7 +32,8 @@ char *golden_path(const char *rel);
 char *golden_try_read(const char *rel, gsize *len);
 /* Contents of GOLDEN_DIR/rel; fails the test if it cannot be read. */
 char *golden_read(const char *rel, gsize *len);
-/* Compare ACTUAL with GOLDEN_DIR/rel (or rewrite it when regenerating). */
+/* Compare ACTUAL with GOLDEN_DIR/rel (or rewrite it when regenerating, which
+ * makes the program exit 1). */
 void golden_compare(const char *rel, const char *actual);
 /* "error: <message>\n" */
 char *golden_error_text(const GError *error);
