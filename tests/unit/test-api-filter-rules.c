@@ -32,10 +32,11 @@ static char *decide(const EcivmApiPolicy *p, EcivmApiOrigin origin, const char *
                                                target, body ? strlen(body) : 0);
         g_autoptr(GError) error = NULL;
         g_autoptr(EcivmHttpHead) h = ecivm_http_parse_request(req, strlen(req), &error);
+        int status = 0;
 
         if (h == NULL)
                 fail_msg("%s %s: %s", method, target, error->message);
-        return ecivm_api_filter_check(p, origin, h, body, body ? strlen(body) : 0);
+        return ecivm_api_filter_check(p, origin, h, body, body ? strlen(body) : 0, &status);
 }
 
 static void assert_denied(char *why, const char *expected)
