@@ -87,6 +87,13 @@ tests_unit_test_procfs_diskstats_SOURCES = tests/unit/test-procfs-diskstats.c te
 tests_unit_test_procfs_diskstats_CFLAGS = $(GUEST_TEST_CFLAGS) -I$(top_srcdir)/guest/procfs
 tests_unit_test_procfs_diskstats_LDADD = $(CMOCKA_LIBS)
 EXTRA_DIST += tests/unit/golden/procfs-diskstats tests/unit/golden/procfs-cgroup
+# ecivm-agent: who the engine-socket stand-in answers
+check_PROGRAMS += tests/unit/test-engine-peer
+TESTS += tests/unit/test-engine-peer
+tests_unit_test_engine_peer_SOURCES = tests/unit/test-engine-peer.c guest/agent/engine-peer.c \
+	guest/agent/engine-peer.h guest/engine-grant.h
+tests_unit_test_engine_peer_CFLAGS = $(GUEST_TEST_CFLAGS) -I$(top_srcdir)/guest/agent
+tests_unit_test_engine_peer_LDADD = $(CMOCKA_LIBS)
 # --- end guest unit tests ---
 
 # --- vmm unit tests ---
