@@ -87,7 +87,7 @@ static gboolean add_attestation(EcivmCli *cli, JsonObject *facts, GError **error
         if (!result)
                 return FALSE;
         r = json_node_get_object(result);
-        if (!JSON_NODE_HOLDS_OBJECT(json_object_get_member(r, "document"))) {
+        if (!json_object_has_member(r, "document") || !JSON_NODE_HOLDS_OBJECT(json_object_get_member(r, "document"))) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_PROTOCOL, "attest: malformed reply from ecivmd");
                 return FALSE;
         }
@@ -206,7 +206,7 @@ static char *pick_image(const char *socket, GError **error)
         if (!ecivm_docker_call(socket, "GET", "/images/json", NULL, &status, &reply, error))
                 return NULL;
         if (status != 200 || !json_parser_load_from_data(parser, reply, -1, NULL) ||
-            !JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser))) {
+            json_parser_get_root(parser) == NULL || !JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser))) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_PROTOCOL, "GET /images/json: HTTP %u", status);
                 return NULL;
         }
