@@ -43,10 +43,14 @@ agent_log() {
 vm_ls() { docker run --rm --runtime=plain-runc -v /run/ecivm-engine:/e:ro bb sh -c "$1" 2>&1; }
 answered() { grep -q "^HTTP/1.[01] 200" <<<"$1"; }
 # refused PEER-OUTPUT UID WHY DESCRIPTION: closed without an HTTP answer, and
-# the agent's line for that uid
+# the agent's line for that uid among the lines logged since the last call
+LOGPOS=0
 refused() {
-        local out=$1 uid=$2 why=$3 d=$4 line
-        line=$(agent_log | grep -F "ecivm: engine socket: peer uid $uid is not a container given the socket" | tail -1)
+        local out=$1 uid=$2 why=$3 d=$4 line log
+        log=$(agent_log)
+        line=$(tail -n +$((LOGPOS + 1)) <<<"$log" |
+                grep -F "ecivm: engine socket: peer uid $uid is not a container given the socket" | tail -1)
+        LOGPOS=$(wc -l <<<"$log")
         if grep -q "closed without an answer" <<<"$out" && ! grep -q "HTTP/" <<<"$out" && [[ $line == *"$why"* ]]; then
                 ok "$d: closed without an answer; agent: $line"
         else
