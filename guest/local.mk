@@ -2,7 +2,8 @@
 
 # --- ecivm-agent (lead) ---
 pkglibexec_PROGRAMS += guest/ecivm-agent
-guest_ecivm_agent_SOURCES = guest/agent/agent.c guest/agent/pollset.c guest/agent/pollset.h $(WIRE_SOURCES)
+guest_ecivm_agent_SOURCES = guest/agent/agent.c guest/agent/pollset.c guest/agent/pollset.h \
+	guest/agent/engine-peer.c guest/agent/engine-peer.h guest/engine-grant.h $(WIRE_SOURCES)
 guest_ecivm_agent_CFLAGS = $(WARN_CFLAGS)
 guest_ecivm_agent_LDFLAGS = -static
 # --- end ecivm-agent ---
@@ -50,6 +51,7 @@ guest_ecivm_runc_SOURCES = guest/runc/main.c \
 	guest/runc/facts.c guest/runc/facts.h \
 	guest/runc/rootfs.c guest/runc/rootfs.h \
 	guest/runc/mountinfo.c guest/runc/mountinfo.h \
+	guest/runc/grant.c guest/runc/grant.h guest/engine-grant.h \
 	$(ECIVM_RUNC_CORE)
 guest_ecivm_runc_CFLAGS = $(WARN_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
 guest_ecivm_runc_LDFLAGS =

@@ -17,6 +17,7 @@ INTEGRATION_TESTS = \
 	tests/integration/eci-runc.sh \
 	tests/integration/eci-plain.sh \
 	tests/integration/filter-diff.sh \
+	tests/integration/engine-peer.sh \
 	tests/bad-input/bad-input.sh
 if VM_TESTS
 TESTS += $(INTEGRATION_TESTS)
@@ -33,7 +34,8 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_
 $(INTEGRATION_TESTS:.sh=.log): images/out/manifest.json vmm/ecivm vmm/ecivmd vmm/ecivm-crypto vmm/ecivm-libvirt.so
 # the other half of the ECI battery, the report's broken rows and dockerd
 # killed from a plain-runc container run on the test image
-tests/integration/eci-plain.log tests/integration/security.log tests/integration/dockerd-restart.log: \
+tests/integration/eci-plain.log tests/integration/security.log tests/integration/dockerd-restart.log \
+	tests/integration/engine-peer.log: \
 	images/out-test/manifest.json
 tests/bad-input/bad-input.log: tests/fuzz/fuzz-guest$(EXEEXT)
 EXTRA_DIST += tests/bad-input/send.py
@@ -97,6 +99,13 @@ tests_unit_test_procfs_diskstats_SOURCES = tests/unit/test-procfs-diskstats.c te
 tests_unit_test_procfs_diskstats_CFLAGS = $(GUEST_TEST_CFLAGS) -I$(top_srcdir)/guest/procfs
 tests_unit_test_procfs_diskstats_LDADD = $(CMOCKA_LIBS)
 EXTRA_DIST += tests/unit/golden/procfs-diskstats tests/unit/golden/procfs-cgroup
+# ecivm-agent: who the engine-socket stand-in answers
+check_PROGRAMS += tests/unit/test-engine-peer
+TESTS += tests/unit/test-engine-peer
+tests_unit_test_engine_peer_SOURCES = tests/unit/test-engine-peer.c guest/agent/engine-peer.c \
+	guest/agent/engine-peer.h guest/engine-grant.h
+tests_unit_test_engine_peer_CFLAGS = $(GUEST_TEST_CFLAGS) -I$(top_srcdir)/guest/agent
+tests_unit_test_engine_peer_LDADD = $(CMOCKA_LIBS)
 # --- end guest unit tests ---
 
 # --- vmm unit tests ---
@@ -230,9 +239,9 @@ RUNC_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLA
 	-I$(top_srcdir)/guest/runc -I$(top_srcdir)/tests/unit -DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
 RUNC_TEST_LDADD = $(JSON_LIBS) $(GLIB_LIBS) $(CMOCKA_LIBS)
 check_PROGRAMS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist \
-	tests/unit/test-runc-mountinfo tests/unit/test-runc-resolve
+	tests/unit/test-runc-mountinfo tests/unit/test-runc-resolve tests/unit/test-runc-grant
 TESTS += tests/unit/test-runc-policy tests/unit/test-runc-idalloc tests/unit/test-runc-allowlist \
-	tests/unit/test-runc-mountinfo tests/unit/test-runc-resolve
+	tests/unit/test-runc-mountinfo tests/unit/test-runc-resolve tests/unit/test-runc-grant
 tests_unit_test_runc_policy_SOURCES = tests/unit/test-runc-policy.c tests/unit/vmm-golden.c tests/unit/golden-regen.c tests/unit/vmm-golden.h \
 	guest/runc/policy.c guest/runc/policy.h guest/runc/mount-sources.c guest/runc/mount-sources.h guest/runc/allowlist.c guest/runc/allowlist.h
 tests_unit_test_runc_policy_CFLAGS = $(RUNC_TEST_CFLAGS)
@@ -252,6 +261,10 @@ tests_unit_test_runc_mountinfo_LDADD = $(RUNC_TEST_LDADD)
 tests_unit_test_runc_idalloc_SOURCES = tests/unit/test-runc-idalloc.c guest/runc/idalloc.c guest/runc/idalloc.h
 tests_unit_test_runc_idalloc_CFLAGS = $(RUNC_TEST_CFLAGS)
 tests_unit_test_runc_idalloc_LDADD = $(RUNC_TEST_LDADD)
+tests_unit_test_runc_grant_SOURCES = tests/unit/test-runc-grant.c guest/runc/grant.c guest/runc/grant.h \
+	guest/engine-grant.h
+tests_unit_test_runc_grant_CFLAGS = $(RUNC_TEST_CFLAGS)
+tests_unit_test_runc_grant_LDADD = $(RUNC_TEST_LDADD)
 EXTRA_DIST += tests/unit/golden/runc-policy tests/unit/gen-runc-policy-cases.py tests/unit/golden/runc-mountinfo
 # --- end ecivm-runc unit tests ---
 

@@ -87,7 +87,7 @@ static gboolean add_attestation(EcivmCli *cli, JsonObject *facts, GError **error
         if (!result)
                 return FALSE;
         r = json_node_get_object(result);
-        if (!JSON_NODE_HOLDS_OBJECT(json_object_get_member(r, "document"))) {
+        if (!json_object_has_member(r, "document") || !JSON_NODE_HOLDS_OBJECT(json_object_get_member(r, "document"))) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_PROTOCOL, "attest: malformed reply from ecivmd");
                 return FALSE;
         }
@@ -118,7 +118,9 @@ static JsonObject *docker(const Probe *p, const char *method, const char *path, 
 
         if (!ecivm_docker_call(p->socket, method, path, body, status, &reply, error))
                 return NULL;
-        if (!json_parser_load_from_data(parser, reply, -1, NULL) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+        /* an empty body (204 No Content) parses to no root at all */
+        if (!json_parser_load_from_data(parser, reply, -1, NULL) || json_parser_get_root(parser) == NULL ||
+            !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
                 return json_object_new();
         return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
 }
@@ -204,7 +206,7 @@ static char *pick_image(const char *socket, GError **error)
         if (!ecivm_docker_call(socket, "GET", "/images/json", NULL, &status, &reply, error))
                 return NULL;
         if (status != 200 || !json_parser_load_from_data(parser, reply, -1, NULL) ||
-            !JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser))) {
+            json_parser_get_root(parser) == NULL || !JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser))) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_PROTOCOL, "GET /images/json: HTTP %u", status);
                 return NULL;
         }
@@ -214,6 +216,114 @@ static char *pick_image(const char *socket, GError **error)
                 return NULL;
         }
         return g_strdup(json_object_get_string_member_with_default(json_array_get_object_element(a, 0), "Id", ""));
+}
+
+/* ---- live probes of the isolation classes (issue 14): each request must
+ * be refused with an ecivm: reason; whatever it made is removed ---- */
+
+#define PROBE_LABEL "\"Labels\":{\"org.ecivm.probe\":\"security-report\"}"
+
+/* {"request", "stage", "status", "message", "effect"}: the step that
+ * decided (create, or start when the create passed) and whether the thing
+ * the probe asked for happened (EFFECT: created, or started). */
+static JsonObject *probe_fact(const Probe *p, const char *name, const char *request)
+{
+        JsonObject *o = json_object_new();
+
+        json_object_set_string_member(o, "request", request);
+        json_object_set_object_member(p->probes, name, o);
+        return o;
+}
+
+static void probe_step(JsonObject *o, const char *stage, guint status, JsonObject *reply, const GError *error,
+                       gboolean effect)
+{
+        json_object_set_string_member(o, "stage", stage);
+        json_object_set_int_member(o, "status", reply ? status : 0);
+        json_object_set_string_member(o, "message", reply ? json_object_get_string_member_with_default(reply, "message",
+                                                                                                     "")
+                                                          : error->message);
+        json_object_set_boolean_member(o, "effect", effect);
+}
+
+static void remove_container(const Probe *p, JsonObject *created, JsonObject *o)
+{
+        g_autofree char *path = g_strdup_printf("/containers/%s?force=1",
+                                                json_object_get_string_member_with_default(created, "Id", "x"));
+        g_autofree char *ignored = NULL;
+        guint status = 0;
+
+        json_object_set_boolean_member(o, "removed",
+                                       ecivm_docker_call(p->socket, "DELETE", path, NULL, &status, &ignored, NULL) &&
+                                               status == 204);
+}
+
+/* A local volume binding a VM path: the filter must refuse to create it. */
+static void probe_volume(const Probe *p, const char *name, const char *device)
+{
+        g_autofree char *vol = g_strdup_printf("ecivm-probe-%08x", g_random_int());
+        g_autofree char *body = g_strdup_printf("{\"Name\":\"%s\",\"Driver\":\"local\",\"DriverOpts\":{\"type\":\"none\","
+                                                "\"o\":\"bind\",\"device\":\"%s\"}," PROBE_LABEL "}", vol, device);
+        g_autofree char *request = g_strdup_printf("POST /volumes/create %s", body);
+        g_autoptr(GError) error = NULL;
+        guint status = 0;
+        g_autoptr(JsonObject) reply = docker(p, "POST", "/volumes/create", body, &status, &error);
+        JsonObject *o = probe_fact(p, name, request);
+
+        probe_step(o, "create", status, reply, error, reply && status == 201);
+        if (reply && status == 201) {
+                g_autofree char *path = g_strdup_printf("/volumes/%s?force=1", vol);
+                g_autofree char *ignored = NULL;
+
+                json_object_set_boolean_member(o, "removed", ecivm_docker_call(p->socket, "DELETE", path, NULL, &status,
+                                                                               &ignored, NULL) && status == 204);
+        }
+}
+
+/* A create BODY (the image and a harmless command added) that must be
+ * refused; created, it is removed unstarted. */
+static void probe_create(const Probe *p, const char *name, const char *fields)
+{
+        g_autofree char *body = g_strdup_printf("{\"Image\":\"%s\",\"Cmd\":[\"true\"]," PROBE_LABEL ",%s}", p->image,
+                                                fields);
+        g_autofree char *request = g_strdup_printf("POST /containers/create %s", fields);
+        g_autoptr(GError) error = NULL;
+        guint status = 0;
+        g_autoptr(JsonObject) reply = docker(p, "POST", "/containers/create", body, &status, &error);
+        JsonObject *o = probe_fact(p, name, request);
+
+        probe_step(o, "create", status, reply, error, reply && status == 201);
+        if (reply && status == 201)
+                remove_container(p, reply, o);
+}
+
+/* A bind of SOURCE that the filter or, at start, the ECI runtime must
+ * refuse; a container that starts runs `true` and is removed. */
+static void probe_bind(const Probe *p, const char *name, const char *source)
+{
+        g_autofree char *fields = g_strdup_printf("\"HostConfig\":{\"NetworkMode\":\"none\",\"Binds\":[\"%s:/probe:ro\"]}",
+                                                  source);
+        g_autofree char *body = g_strdup_printf("{\"Image\":\"%s\",\"Cmd\":[\"true\"]," PROBE_LABEL ",%s}", p->image,
+                                                fields);
+        g_autofree char *request = g_strdup_printf("docker run -v %s:/probe:ro", source);
+        g_autoptr(GError) error = NULL;
+        guint status = 0;
+        g_autoptr(JsonObject) created = docker(p, "POST", "/containers/create", body, &status, &error);
+        JsonObject *o = probe_fact(p, name, request);
+
+        json_object_set_string_member(o, "source", source);
+        if (!created || status != 201) {
+                probe_step(o, "create", status, created, error, FALSE);
+                return;
+        }
+        {
+                g_autofree char *start = g_strdup_printf("/containers/%s/start",
+                                                         json_object_get_string_member_with_default(created, "Id", "x"));
+                g_autoptr(JsonObject) reply = docker(p, "POST", start, NULL, &status, &error);
+
+                probe_step(o, "start", status, reply, error, reply && status == 204);
+        }
+        remove_container(p, created, o);
 }
 
 static void add_probes(JsonObject *facts, const char *socket, const char *image_opt)
@@ -235,6 +345,13 @@ static void add_probes(JsonObject *facts, const char *socket, const char *image_
                 json_object_set_string_member(p.probes, "uidMapError", error->message);
         probe_refusal(&p, "pidHost", "{\"PidMode\":\"host\"}");
         probe_refusal(&p, "socketMount", "{\"Binds\":[\"/var/run/docker.sock:/s\"]}");
+        probe_volume(&p, "vmPathVolume", "/var/lib/docker");
+        probe_bind(&p, "otherContainers", "/var/lib/docker/containers");
+        /* Go decodes field names case-insensitively: dockerd reads this as
+         * HostConfig.PidMode */
+        probe_create(&p, "filterDifferential", "\"hostconfig\":{\"PidMode\":\"host\"}");
+        probe_bind(&p, "runcBind", "/usr/libexec/ecivm/runc");
+        probe_bind(&p, "runtimeBind", "/usr/sbin/runc");
 }
 
 int ecivm_cli_security_report(EcivmCli *cli, int argc, char **argv)

@@ -100,6 +100,51 @@ static void refused(EcivmSecurityRow *r, JsonObject *facts, const char *probe, c
                      str(p, "message") ? str(p, "message") : "");
 }
 
+static gboolean boolean_or(JsonObject *o, const char *name, gboolean missing)
+{
+        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+
+        if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
+                return missing;
+        return json_node_get_boolean(n);
+}
+
+/* A live probe of an isolation class (cli-security-report.c): Yes only on
+ * the evidence of a refusal with an ecivm: reason, by the host filter
+ * (HTTP 400/403 at create) or by the ECI runtime (an error at start that
+ * names the probe's source: not some other ecivm: failure); a probe that
+ * was created or started, or failed for another reason, is No. */
+static void refused_live(EcivmSecurityRow *r, JsonObject *facts, const char *probe, const char *what)
+{
+        JsonObject *p = obj(obj(facts, "probes"), probe);
+        const char *stage = str(p, "stage"), *message = str(p, "message"), *source = str(p, "source");
+        gint64 status = num(p, "status");
+        gboolean reason = message && strstr(message, "ecivm:") != NULL;
+
+        if (!p || !stage) {
+                fact(r, FALSE, "%s: not probed", what);
+                return;
+        }
+        if (!message)
+                message = "";
+        if (boolean_or(p, "effect", TRUE)) {
+                gboolean removed = boolean_or(p, "removed", FALSE);
+
+                fact(r, FALSE, "%s: %s (HTTP %" G_GINT64_FORMAT "), not refused%s", what,
+                     g_str_equal(stage, "start") ? "started" : "created", status,
+                     removed ? "; the probe removed it" : "; the probe could NOT remove it");
+        } else if (status <= 0)
+                fact(r, FALSE, "%s: could not be probed: %s", what, message);
+        else if (g_str_equal(stage, "create") && (status == 400 || status == 403) && reason)
+                fact(r, TRUE, "%s: refused by the host's filter: HTTP %" G_GINT64_FORMAT " %s", what, status, message);
+        else if (g_str_equal(stage, "start") && status >= 400 && reason && source && strstr(message, source))
+                fact(r, TRUE, "%s: created, then refused by the ECI runtime at start: HTTP %" G_GINT64_FORMAT " %s",
+                     what, status, message);
+        else
+                fact(r, FALSE, "%s: %s failed, but not with an ecivm: refusal of this request: HTTP %" G_GINT64_FORMAT
+                     " %s", what, stage, status, message);
+}
+
 /* The first line of a uid_map: "inside outside count". */
 static gboolean parse_id_map(const char *map, guint64 *inside, guint64 *outside, guint64 *count)
 {
@@ -137,6 +182,9 @@ static void row_containers(GPtrArray *rows, JsonObject *facts)
                      "\": its root is VM uid %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT " IDs", inside, outside, count,
                      outside, count);
         refused(r, facts, "pidHost", "docker run --pid=host");
+        refused_live(r, facts, "filterDifferential",
+                     "filter differential: {\"hostconfig\":{\"PidMode\":\"host\"}} (dockerd reads field names in any case)");
+        refused_live(r, facts, "otherContainers", "other containers' files: docker run -v /var/lib/docker/containers");
         check(r, facts, "guest-runtime", "dockerd's only runtime is the ECI runtime");
 }
 
@@ -197,6 +245,10 @@ static void row_vm_access(GPtrArray *rows, JsonObject *facts)
         else
                 fact(r, console_output_only(json_node_get_array(argv), why), "console: %s", why->str);
         refused(r, facts, "socketMount", "docker run -v /var/run/docker.sock (the VM's engine)");
+        refused_live(r, facts, "vmPathVolume",
+                     "a local volume binding the VM's /var/lib/docker (type=none, o=bind)");
+        refused_live(r, facts, "runcBind", "the VM's runc: docker run -v /usr/libexec/ecivm/runc");
+        refused_live(r, facts, "runtimeBind", "the ECI runtime: docker run -v /usr/sbin/runc");
 }
 
 static void row_kernel(GPtrArray *rows, JsonObject *facts)

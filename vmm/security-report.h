@@ -8,7 +8,12 @@
  *   attestation: {"ok", "checks": [{"check","result","detail"}], "evidence": {...}}
  *   host:        {"kernel", "bootId", "kernelSha256"}
  *   probes:      {"uidMap" | "uidMapError", "pidHost": {"status","message"},
- *                 "socketMount": {"status","message"}}
+ *                 "socketMount": {"status","message"}, and the live probes of
+ *                 the isolation classes "vmPathVolume", "otherContainers",
+ *                 "filterDifferential", "runcBind", "runtimeBind":
+ *                 {"request","stage": "create"|"start","status","message",
+ *                  "effect": created or started, "removed", and for binds
+ *                  "source"}}
  *   settings:    the daemon's settings-show result
  *   qemuArgv:    [...] (absent with the libvirt backend)
  */

@@ -21,8 +21,10 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "../engine-grant.h"
 #include "allowlist.h"
 #include "facts.h"
+#include "grant.h"
 #include "idalloc.h"
 #include "policy.h"
 #include "rootfs.h"
@@ -31,7 +33,7 @@
 #define ECI_SETTINGS "/run/ecivm/eci.json" /* written by ecivm-init from the host's settings push */
 #define RANGES_DIR "/data/ecivm-runc"
 #define ROOTFS_DIR "/run/ecivm-runc"
-#define ENGINE_SOCKET "/run/ecivm-engine/docker.sock" /* ecivm-agent's, filtered by the host */
+#define ENGINE_SOCKET ENGINE_SOCK /* ecivm-agent's, filtered by the host */
 #define DOCKER_ROOT ECI_DOCKER_ROOT
 /* where dockerd's BuildKit executor puts a build step's bundle */
 #define BUILDKIT_BUNDLES DOCKER_ROOT "/buildkit/executor/"
@@ -206,6 +208,19 @@ static EciIdAllocConfig alloc_config(void)
                                    .still_used = range_still_used, .still_known = container_still_known };
 }
 
+/* A range stops answering on the engine stand-in before it is free
+ * (the agent also checks the allocator's file, so a grant left behind by a
+ * crash answers nobody once the range is someone else's). */
+static gboolean release_range(const Args *a, GError **error)
+{
+        EciIdAllocConfig ac = alloc_config();
+        g_autoptr(GError) grant_error = NULL;
+
+        if (!eci_grant_remove(ENGINE_GRANTS_DIR, a->id, &grant_error))
+                report(a, "%s", grant_error->message);
+        return eci_idalloc_release(&ac, a->id, error);
+}
+
 /* -------------------------------------------------------------- create */
 
 static JsonNode *load_config(const char *path, GError **error)
@@ -263,6 +278,31 @@ static gboolean buildkit_step(const Args *a, const char *bundle)
                g_str_has_prefix(real, BUILDKIT_BUNDLES);
 }
 
+static gboolean binds_engine(JsonNode *config)
+{
+        JsonNode *n = json_object_get_member(json_node_get_object(config), "mounts");
+        JsonArray *mounts = n != NULL && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+
+        for (guint i = 0; mounts != NULL && i < json_array_get_length(mounts); i++) {
+                JsonNode *m = json_array_get_element(mounts, i);
+
+                if (JSON_NODE_HOLDS_OBJECT(m) &&
+                    g_strcmp0(json_object_get_string_member_with_default(json_node_get_object(m), "source", ""),
+                              ENGINE_SOCKET) == 0)
+                        return TRUE;
+        }
+        return FALSE;
+}
+
+/* The container's grant as its config now says: given the stand-in or not
+ * (a grant of an earlier start goes). */
+static gboolean record_grant(const Args *a, JsonNode *config, guint32 base, GError **error)
+{
+        if (binds_engine(config))
+                return eci_grant_add(ENGINE_GRANTS_DIR, a->id, base, ID_SIZE, error);
+        return eci_grant_remove(ENGINE_GRANTS_DIR, a->id, error);
+}
+
 static int run_foreground(const Args *a);
 
 static int do_create(const Args *a)
@@ -313,7 +353,7 @@ static int do_create(const Args *a)
                               bind_hits_socket(&ctx, config) &&
                               eci_allowlist_allows(ECI_SETTINGS, DOCKER_ROOT, a->id))) {
                                 report(a, "%s", error->message);
-                                (void) eci_idalloc_release(&ac, a->id, NULL);
+                                (void) release_range(a, NULL);
                                 return 1;
                         }
                         g_clear_error(&error);
@@ -331,17 +371,17 @@ static int do_create(const Args *a)
         }
         if (rootfs == NULL && error != NULL) {
                 report(a, "%s", error->message);
-                (void) eci_idalloc_release(&ac, a->id, NULL);
+                (void) release_range(a, NULL);
                 return 1;
         }
         ctx.root_path = rootfs;
         if (!eci_policy_apply(config, &ctx, &error) ||
             !eci_rootfs_map_binds(ROOTFS_DIR, a->id, config, facts->binds, base, ID_SIZE, &error) ||
             (rootfs != NULL && !eci_rootfs_lock_readonly_binds(rootfs, config, base, &error)) ||
-            !save_config(config_path, config, &error)) {
+            !save_config(config_path, config, &error) || !record_grant(a, config, base, &error)) {
                 report(a, "%s", error->message);
                 eci_rootfs_release(ROOTFS_DIR, a->id);
-                (void) eci_idalloc_release(&ac, a->id, NULL);
+                (void) release_range(a, NULL);
                 return 1;
         }
         if (strcmp(a->command, "run") == 0 && !a->detach)
@@ -388,7 +428,6 @@ static void forward(int sig)
  * of us); the range then comes back once its grace time is over. */
 static int run_foreground(const Args *a)
 {
-        EciIdAllocConfig ac = alloc_config();
         g_autoptr(GError) error = NULL;
         pid_t self = getpid(), pid;
         int status;
@@ -397,7 +436,7 @@ static int run_foreground(const Args *a)
         if (pid < 0) {
                 report(a, "ecivm: fork: %s", g_strerror(errno));
                 eci_rootfs_release(ROOTFS_DIR, a->id);
-                (void) eci_idalloc_release(&ac, a->id, NULL);
+                (void) release_range(a, NULL);
                 return 1;
         }
         if (pid == 0) {
@@ -419,14 +458,13 @@ static int run_foreground(const Args *a)
                         break;
                 }
         eci_rootfs_release(ROOTFS_DIR, a->id);
-        if (!eci_idalloc_release(&ac, a->id, &error))
+        if (!release_range(a, &error))
                 report(a, "%s", error->message);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static int do_delete(const Args *a)
 {
-        EciIdAllocConfig ac = alloc_config();
         g_autoptr(GError) error = NULL;
         g_autofree char *state = NULL;
         int r = run_real(a);
@@ -437,7 +475,7 @@ static int do_delete(const Args *a)
         if (r != 0 && g_file_test(state, G_FILE_TEST_EXISTS))
                 return r;
         eci_rootfs_release(ROOTFS_DIR, a->id);
-        if (!eci_idalloc_release(&ac, a->id, &error))
+        if (!release_range(a, &error))
                 report(a, "%s", error->message);
         return r;
 }
