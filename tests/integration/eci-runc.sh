@@ -49,8 +49,28 @@ want="ecivm: --pid=host is not allowed: containers cannot share namespaces with 
 make_probe_image || bail "probe image"
 docker volume create ecirovol >/dev/null || bail "volume"
 out=$(docker volume create --driver local -o type=none -o o=bind -o device=/run ecirunvol 2>&1)
-[[ $out == *"ecivm: "* ]] && ok "a named volume binding /run is refused at the host socket (${out#*ecivm: })" ||
+[[ $out == *"ecivm: volume driver option type=none is not allowed: volumes may not bind paths of the VM"* ]] &&
+        ok "a named volume binding /run is refused at the host socket (${out#*ecivm: })" ||
         not_ok "volume binding /run: $out"
+# issue 14's reproductions start with such volumes: each option set that
+# binds a VM path is refused before the volume exists
+for opts in "type=none o=bind device=/var/lib/docker/volumes" "type=none o=bind device=/var/lib/docker/containers" \
+        "type=tmpfs o=bind device=/run" "type=ext4 device=/dev/vdb" "o=rbind device=/var/lib/docker"; do
+        args=()
+        for o in $opts; do args+=(-o "$o"); done
+        out=$(docker volume create --driver local "${args[@]}" ecibindvol 2>&1)
+        if [[ $out =~ ecivm:\ volume\ driver\ option\ [a-z]+=[^\ ]*\ is\ not\ allowed:\ volumes\ may\ not\ bind\ paths\ of\ the\ VM ]] &&
+                ! docker volume inspect ecibindvol >/dev/null 2>&1; then
+                ok "volume create $opts: refused at the host socket (${out#*ecivm: })"
+        else
+                not_ok "volume create $opts: $out"
+                docker volume rm -f ecibindvol >/dev/null 2>&1
+        fi
+done
+out=$(docker run --rm --mount type=volume,src=ecictrmnt,dst=/c,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/var/lib/docker/containers bb true 2>&1)
+[[ $out == *"ecivm: volume driver option"*"is not allowed: volumes may not bind paths of the VM"* ]] &&
+        ok "--mount type=volume with bind options is refused at the host socket (${out#*ecivm: })" ||
+        not_ok "--mount with volume options: $out"
 
 # immutable read-only binds still work as binds: content, read-only,
 # mount points made inside the image owned by the container's root
