@@ -171,7 +171,7 @@ static void test_container_files(void **state)
  * directory, never the runc. */
 static void test_swap_race(void **state)
 {
-        g_autofree char *vol = NULL;
+        g_autofree char *vol = NULL, *data = NULL;
         struct stat dir_st;
         int accepted = 0, refused = 0;
         pid_t pid;
@@ -179,7 +179,8 @@ static void test_swap_race(void **state)
         (void) state;
         NEED_ROOT();
         vol = g_build_filename(root, "var/lib/docker/volumes/race", NULL);
-        assert_int_equal(stat(g_build_filename(vol, "_data", NULL), &dir_st), 0);
+        data = g_build_filename(vol, "_data", NULL);
+        assert_int_equal(stat(data, &dir_st), 0);
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
