@@ -69,7 +69,7 @@ GUEST_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_
 check_PROGRAMS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json tests/unit/test-guest-settings
 TESTS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json tests/unit/test-guest-settings
 tests_unit_test_guest_cmdline_SOURCES = tests/unit/test-guest-cmdline.c tests/unit/guest-golden.c \
-	tests/unit/guest-golden.h guest/init/cmdline.c guest/init/cmdline.h
+	tests/unit/guest-golden.h guest/init/cmdline.c guest/init/cmdline.h wire/contract.c wire/contract.h
 tests_unit_test_guest_cmdline_CFLAGS = $(GUEST_TEST_CFLAGS)
 tests_unit_test_guest_cmdline_LDADD = $(CMOCKA_LIBS)
 tests_unit_test_daemon_json_SOURCES = tests/unit/test-daemon-json.c tests/unit/guest-golden.c \
@@ -105,7 +105,7 @@ EXTRA_DIST += tests/unit/golden/cmdline tests/unit/golden/qemu-argv tests/unit/g
 	tests/unit/golden/manifest
 VMM_UNIT_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CMOCKA_CFLAGS) \
 	-I$(top_srcdir)/vmm -DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
-VMM_UNIT_LDADD = vmm/libecivm-core.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+VMM_UNIT_LDADD = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
 VMM_UNIT_COMMON = tests/unit/vmm-golden.c tests/unit/vmm-golden.h
 tests_unit_test_cmdline_SOURCES = tests/unit/test-cmdline.c $(VMM_UNIT_COMMON)
 tests_unit_test_cmdline_CFLAGS = $(VMM_UNIT_CFLAGS)
@@ -294,7 +294,7 @@ TESTS += tests/fuzz/replay-parsers.sh
 tests_fuzz_fuzz_parsers_SOURCES = tests/fuzz/fuzz-parsers.c guest/init/cmdline.c guest/init/cmdline.h
 tests_fuzz_fuzz_parsers_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	-I$(top_srcdir) -I$(top_srcdir)/vmm -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
-tests_fuzz_fuzz_parsers_LDADD = vmm/libecivm-core.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_fuzz_parsers_LDADD = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS)
 EXTRA_DIST += tests/fuzz/replay-parsers.sh tests/fuzz/corpus/settings tests/fuzz/corpus/attest
 
 FUZZ_PARSER_TARGETS = api-request http settings manifest attest eventlog guest-cmdline
@@ -307,6 +307,7 @@ fuzz-parsers: vmm/libecivm-core.a
 	  -include config.h -I$(top_srcdir) -I$(top_srcdir)/wire -I$(top_srcdir)/vmm $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	  -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\" \
 	  $(top_srcdir)/tests/fuzz/fuzz-parsers.c $(top_srcdir)/guest/init/cmdline.c $(top_srcdir)/wire/wire.c \
+	  $(top_srcdir)/wire/contract.c \
 	  $(addprefix $(top_srcdir)/,$(filter %.c,$(vmm_libecivm_core_a_SOURCES))) \
 	  $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(LIBVIRT_LIBS) $(UUID_LIBS) -o tests/out/fuzz-parsers/fuzz-parsers
 	@for t in $(FUZZ_PARSER_TARGETS); do \

@@ -30,7 +30,7 @@
  * gets the reason too; until then only the probe flag is trusted. */
 static const char *read_cmdline(struct init_state *s, char *why, size_t cap)
 {
-        static char text[INIT_CMDLINE_MAX + 1];
+        static char text[INIT_CMDLINE_BUF];
         struct init_cmdline_error err = { 0 };
         int r = read_file("/proc/cmdline", text, sizeof(text));
         size_t len;
