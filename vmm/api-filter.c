@@ -3,6 +3,7 @@
 #include <json-glib/json-glib.h>
 
 #include "api-filter.h"
+#include "contract.h"
 
 void ecivm_api_policy_from_settings(EcivmApiPolicy *p, const EcivmSettings *s)
 {
@@ -116,8 +117,9 @@ static const struct {
         { "CgroupnsMode", "--cgroupns=host" }, { "UsernsMode", "--userns=host" },
 };
 
-static const char *const engine_paths[] = { "/run/docker.sock", "/run/docker", "/run/containerd",
-                                            "/var/run/docker.sock", "/var/run/docker", "/var/run/containerd",
+static const char *const engine_paths[] = { WIRE_PATH_DOCKER_SOCKET, WIRE_PATH_DOCKER_EXEC_ROOT,
+                                            WIRE_PATH_CONTAINERD_DIR, "/var" WIRE_PATH_DOCKER_SOCKET,
+                                            "/var" WIRE_PATH_DOCKER_EXEC_ROOT, "/var" WIRE_PATH_CONTAINERD_DIR,
                                             NULL };
 
 /* The source is an engine socket, holds one, or is inside the engine's run dirs. */

@@ -24,11 +24,11 @@
 #include "mux.h"
 #include "pollset.h"
 
-#define DOCKER_SOCK "/run/docker.sock"
+#define DOCKER_SOCK WIRE_PATH_DOCKER_SOCKET
 #define PORT_LINK "/dev/virtio-ports/" WIRE_PORT_DOCKER
 #define REOPEN_MS 200
-#define ENGINE_DIR "/run/ecivm-engine"
-#define ENGINE_SOCK ENGINE_DIR "/docker.sock"
+#define ENGINE_DIR WIRE_PATH_ENGINE_DIR
+#define ENGINE_SOCK WIRE_PATH_ENGINE_SOCKET
 
 struct agent {
         struct pollset ps;
