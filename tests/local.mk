@@ -286,6 +286,15 @@ tests_unit_test_attest_LDADD = $(VMM_UNIT_LDADD) wire/libwire.a
 EXTRA_DIST += tests/unit/golden/attest
 # --- end attestation unit test ---
 
+# --- host/guest contract (wire/contract.h): both sides' builders and parsers in one program ---
+check_PROGRAMS += tests/unit/test-contract
+TESTS += tests/unit/test-contract
+tests_unit_test_contract_SOURCES = tests/unit/test-contract.c $(VMM_UNIT_COMMON) \
+	guest/init/cmdline.c guest/init/cmdline.h guest/init/settings.c guest/init/settings.h
+tests_unit_test_contract_CFLAGS = $(VMM_UNIT_CFLAGS) -I$(top_srcdir)
+tests_unit_test_contract_LDADD = $(VMM_UNIT_LDADD)
+# --- end host/guest contract ---
+
 # --- parser fuzz targets (lead) ---
 # One binary, one target per parser of untrusted input (see the file's head);
 # make check replays the seed corpora, `make fuzz-parsers` fuzzes each.
