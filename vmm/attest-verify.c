@@ -433,7 +433,7 @@ static gboolean check_runtime(Run *run)
         JsonArray *recorded = json_object_get_array_member(run->ev, WIRE_EVIDENCE_JSON(RUNTIMES));
 
         if (!text || !sha)
-                return FAIL("guest-runtime", "the guest had no /etc/docker/daemon.json");
+                return FAIL("guest-runtime", "the guest had no " WIRE_PATH_DAEMON_JSON);
         actual_sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
         if (strcmp(actual_sha, sha) != 0)
                 return FAIL("guest-runtime", "daemon.json hashes to %s, recorded %s", actual_sha, sha);

@@ -101,9 +101,9 @@ enum wire_evidence_type {
 #define WIRE_EVIDENCE_FIELDS(X)                                                                                 \
         X(NONCE, "nonce", "nonce", WIRE_EVIDENCE_TYPE_LINE, "the request's nonce, echoed (hex, may be empty)")      \
         X(KERNEL, "kernel", "kernel", WIRE_EVIDENCE_TYPE_LINE, "kernel release (uname -r)")                         \
-        X(CMDLINE, "cmdline", "cmdline", WIRE_EVIDENCE_TYPE_LINE, "/proc/cmdline")                                  \
-        X(BOOT_ID, "boot_id", "bootId", WIRE_EVIDENCE_TYPE_LINE, "/proc/sys/kernel/random/boot_id")                \
-        X(LOCKDOWN, "lockdown", "lockdown", WIRE_EVIDENCE_TYPE_LINE, "/sys/kernel/security/lockdown")               \
+        X(CMDLINE, "cmdline", "cmdline", WIRE_EVIDENCE_TYPE_LINE, "the kernel command line the guest booted with")                                  \
+        X(BOOT_ID, "boot_id", "bootId", WIRE_EVIDENCE_TYPE_LINE, "the kernel's random boot id")                \
+        X(LOCKDOWN, "lockdown", "lockdown", WIRE_EVIDENCE_TYPE_LINE, "the lockdown modes, the active one in brackets")               \
         X(MODULES_DISABLED, "modules_disabled", "modulesDisabled", WIRE_EVIDENCE_TYPE_LINE,                         \
           "sysctl kernel.modules_disabled")                                                                     \
         X(TAINTED, "tainted", "tainted", WIRE_EVIDENCE_TYPE_LINE, "sysctl kernel.tainted")                          \
@@ -120,7 +120,7 @@ enum wire_evidence_type {
           "the shells and login programs present, comma-separated, or none")                                   \
         X(SETTINGS_DIGEST, "settings_digest", "settingsDigest", WIRE_EVIDENCE_TYPE_LINE,                            \
           "the digest of the settings the guest applied, or none")                                             \
-        X(DAEMON_JSON, "daemon_json", "daemonJson", WIRE_EVIDENCE_TYPE_HEX_TEXT, "/etc/docker/daemon.json")
+        X(DAEMON_JSON, "daemon_json", "daemonJson", WIRE_EVIDENCE_TYPE_HEX_TEXT, "WIRE_PATH_DAEMON_JSON's text")
 
 /* X(ID, "evidence" member, meaning): what the host derives from
  * daemon_json, after the fields in the document. */
@@ -212,6 +212,7 @@ extern const struct wire_settings_key_info wire_settings_keys[WIRE_SETTINGS_N_KE
 #define WIRE_PATH_CONTAINERD_SOCKET WIRE_PATH_CONTAINERD_DIR "/containerd.sock"
 #define WIRE_PATH_PROCFS_DIR "/run/ecivm-procfs"
 #define WIRE_PATH_REAL_RUNC "/usr/libexec/ecivm/runc"
+#define WIRE_PATH_DAEMON_JSON "/etc/docker/daemon.json"
 
 /* X(ID, who uses it, meaning); the path is WIRE_PATH_<ID> */
 #define WIRE_GUEST_PATHS(X)                                                                                     \
@@ -225,7 +226,8 @@ extern const struct wire_settings_key_info wire_settings_keys[WIRE_SETTINGS_N_KE
         X(CONTAINERD_DIR, "host filter", "containerd's run directory")                                         \
         X(CONTAINERD_SOCKET, "init", "containerd's socket")                                                    \
         X(PROCFS_DIR, "init mounts, runtime binds", "ecivm-procfs, the containers' /proc/diskstats")           \
-        X(REAL_RUNC, "init, runtime", "the real runc, reached only through the runtime's policy")
+        X(REAL_RUNC, "init, runtime", "the real runc, reached only through the runtime's policy")             \
+        X(DAEMON_JSON, "init writes and reports, verifier", "dockerd's configuration (the evidence's daemonJson)")
 
 enum wire_guest_path {
 #define WIRE_X_(id, users, meaning) WIRE_GUEST_PATH_##id,

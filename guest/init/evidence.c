@@ -13,7 +13,6 @@
 #include "verity.h"
 
 #define LOCKDOWN "/sys/kernel/security/lockdown"
-#define DAEMON_JSON "/etc/docker/daemon.json"
 
 static void add_file_line(struct init_state *s, const char *key, const char *path)
 {
@@ -49,7 +48,7 @@ static void add_daemon_json(struct init_state *s, const char *name)
         static char text[WIRE_EVIDENCE_DAEMON_JSON_MAX + 1];
         static const char digits[] = "0123456789abcdef";
         char hex[WIRE_EVIDENCE_HEX_CHUNK + 1], key[64];
-        int r = read_file(DAEMON_JSON, text, sizeof(text));
+        int r = read_file(WIRE_PATH_DAEMON_JSON, text, sizeof(text));
         size_t len, chunk = 0, h = 0;
 
         if (wire_evidence_hex_key(key, sizeof(key), name, 0, 0) < 0)

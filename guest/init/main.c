@@ -209,9 +209,9 @@ static void write_daemon_json(struct init_state *s)
         n = daemon_json_build(&cfg, text, sizeof(text));
         if (n < 0)
                 init_fail(s, "daemon-json", "build daemon.json: %s", strerror((int) -n));
-        r = write_file("/etc/docker/daemon.json", text, 0600);
+        r = write_file(WIRE_PATH_DAEMON_JSON, text, 0600);
         if (r < 0)
-                init_fail(s, "daemon-json", "write /etc/docker/daemon.json: %s", strerror(-r));
+                init_fail(s, "daemon-json", "write %s: %s", WIRE_PATH_DAEMON_JSON, strerror(-r));
 }
 
 void start_service(struct init_state *s, enum service_id id)

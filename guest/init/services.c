@@ -14,7 +14,7 @@
 #include "util.h"
 
 static const char *const containerd_argv[] = { "/usr/bin/containerd", NULL };
-static const char *const dockerd_argv[] = { "/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json", NULL };
+static const char *const dockerd_argv[] = { "/usr/sbin/dockerd", "--config-file", WIRE_PATH_DAEMON_JSON, NULL };
 static const char *const agent_argv[] = { "/usr/libexec/ecivm/ecivm-agent", NULL };
 /* the containers' /proc views (ecivm-runc binds /var/lib/lxcfs/proc/...);
  * -l: per-container load averages */
