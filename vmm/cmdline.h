@@ -4,7 +4,8 @@
  * ECIVM_CMDLINE_FIXED, which nothing from the outside can alter.  Every
  * variable value is checked against [A-Za-z0-9/_.-] (device paths must also
  * be absolute) so no setting can smuggle in "init=", a second parameter or a
- * quoted string.  Parameters the guest reads are in the ecivm.* namespace.
+ * quoted string.  The parameters the guest reads are the keys of
+ * WIRE_CMDLINE_KEYS (wire/contract.h), in the ecivm.* namespace.
  */
 #ifndef ECIVM_VMM_CMDLINE_H
 #define ECIVM_VMM_CMDLINE_H

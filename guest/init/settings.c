@@ -78,7 +78,7 @@ const char *settings_parse(const struct wire_control *m, struct guest_settings *
                 if (wire_settings_keys[k].type != WIRE_SETTINGS_TYPE_TEXT)
                         continue;
                 if (!text)
-                        return "settings: a text without a place";
+                        return "settings: a text key without a buffer";
                 problem = get_object(m, wire_settings_keys[k].key, text, cap);
                 if (problem)
                         return problem;
