@@ -13,8 +13,10 @@
 #ifndef ECIVM_GUEST_ENGINE_GRANT_H
 #define ECIVM_GUEST_ENGINE_GRANT_H
 
-#define ENGINE_DIR "/run/ecivm-engine"
-#define ENGINE_SOCK ENGINE_DIR "/docker.sock"
+#include "contract.h"
+
+#define ENGINE_DIR WIRE_PATH_ENGINE_DIR
+#define ENGINE_SOCK WIRE_PATH_ENGINE_SOCKET
 #define ENGINE_GRANTS_DIR ENGINE_DIR "/grants"
 #define ENGINE_RANGES_FILE "/data/ecivm-runc/ranges"
 /* a container id usable as a grant's file name (runc's ids are shorter) */

@@ -80,7 +80,7 @@ GUEST_TEST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_
 check_PROGRAMS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json tests/unit/test-guest-settings
 TESTS += tests/unit/test-guest-cmdline tests/unit/test-daemon-json tests/unit/test-guest-settings
 tests_unit_test_guest_cmdline_SOURCES = tests/unit/test-guest-cmdline.c tests/unit/guest-golden.c tests/unit/golden-regen.c \
-	tests/unit/guest-golden.h guest/init/cmdline.c guest/init/cmdline.h
+	tests/unit/guest-golden.h guest/init/cmdline.c guest/init/cmdline.h wire/contract.c wire/contract.h
 tests_unit_test_guest_cmdline_CFLAGS = $(GUEST_TEST_CFLAGS)
 tests_unit_test_guest_cmdline_LDADD = $(CMOCKA_LIBS)
 tests_unit_test_daemon_json_SOURCES = tests/unit/test-daemon-json.c tests/unit/guest-golden.c tests/unit/golden-regen.c \
@@ -127,7 +127,7 @@ EXTRA_DIST += tests/unit/golden/cmdline tests/unit/golden/qemu-argv tests/unit/g
 	tests/unit/golden/manifest
 VMM_UNIT_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CMOCKA_CFLAGS) \
 	-I$(top_srcdir)/vmm -DGOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
-VMM_UNIT_LDADD = vmm/libecivm-core.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+VMM_UNIT_LDADD = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
 VMM_UNIT_COMMON = tests/unit/vmm-golden.c tests/unit/vmm-golden.h tests/unit/golden-regen.c tests/unit/golden-regen.h
 tests_unit_test_cmdline_SOURCES = tests/unit/test-cmdline.c $(VMM_UNIT_COMMON)
 tests_unit_test_cmdline_CFLAGS = $(VMM_UNIT_CFLAGS)
@@ -318,6 +318,15 @@ tests_unit_test_attest_LDADD = $(VMM_UNIT_LDADD) wire/libwire.a
 EXTRA_DIST += tests/unit/golden/attest
 # --- end attestation unit test ---
 
+# --- host/guest contract (wire/contract.h): both sides' builders and parsers in one program ---
+check_PROGRAMS += tests/unit/test-contract
+TESTS += tests/unit/test-contract
+tests_unit_test_contract_SOURCES = tests/unit/test-contract.c $(VMM_UNIT_COMMON) \
+	guest/init/cmdline.c guest/init/cmdline.h guest/init/settings.c guest/init/settings.h
+tests_unit_test_contract_CFLAGS = $(VMM_UNIT_CFLAGS) -I$(top_srcdir)
+tests_unit_test_contract_LDADD = $(VMM_UNIT_LDADD)
+# --- end host/guest contract ---
+
 # --- parser fuzz targets (lead) ---
 # One binary, one target per parser of untrusted input (see the file's head);
 # make check replays the seed corpora, `make fuzz-parsers` fuzzes each.
@@ -326,7 +335,7 @@ TESTS += tests/fuzz/replay-parsers.sh
 tests_fuzz_fuzz_parsers_SOURCES = tests/fuzz/fuzz-parsers.c guest/init/cmdline.c guest/init/cmdline.h
 tests_fuzz_fuzz_parsers_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	-I$(top_srcdir) -I$(top_srcdir)/vmm -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\"
-tests_fuzz_fuzz_parsers_LDADD = vmm/libecivm-core.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_fuzz_parsers_LDADD = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS)
 EXTRA_DIST += tests/fuzz/replay-parsers.sh tests/fuzz/corpus/settings tests/fuzz/corpus/attest tests/fuzz/corpus/http \
 	tests/fuzz/gen-http-corpus.py
 
@@ -340,6 +349,7 @@ fuzz-parsers: vmm/libecivm-core.a
 	  -include config.h -I$(top_srcdir) -I$(top_srcdir)/wire -I$(top_srcdir)/vmm $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	  -DFUZZ_GOLDEN_DIR=\"$(abs_top_srcdir)/tests/unit/golden\" \
 	  $(top_srcdir)/tests/fuzz/fuzz-parsers.c $(top_srcdir)/guest/init/cmdline.c $(top_srcdir)/wire/wire.c \
+	  $(top_srcdir)/wire/contract.c \
 	  $(addprefix $(top_srcdir)/,$(filter %.c,$(vmm_libecivm_core_a_SOURCES))) \
 	  $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(LIBVIRT_LIBS) $(UUID_LIBS) -o tests/out/fuzz-parsers/fuzz-parsers
 	@for t in $(FUZZ_PARSER_TARGETS); do \

@@ -4,6 +4,7 @@
 
 #include "api-body.h"
 #include "api-filter.h"
+#include "contract.h"
 
 void ecivm_api_policy_from_settings(EcivmApiPolicy *p, const EcivmSettings *s)
 {
@@ -117,8 +118,9 @@ static const struct {
         { "CgroupnsMode", "--cgroupns=host" }, { "UsernsMode", "--userns=host" },
 };
 
-static const char *const engine_paths[] = { "/run/docker.sock", "/run/docker", "/run/containerd",
-                                            "/var/run/docker.sock", "/var/run/docker", "/var/run/containerd",
+static const char *const engine_paths[] = { WIRE_PATH_DOCKER_SOCKET, WIRE_PATH_DOCKER_EXEC_ROOT,
+                                            WIRE_PATH_CONTAINERD_DIR, "/var" WIRE_PATH_DOCKER_SOCKET,
+                                            "/var" WIRE_PATH_DOCKER_EXEC_ROOT, "/var" WIRE_PATH_CONTAINERD_DIR,
                                             NULL };
 
 static const char *const *const create_fields[] = { ecivm_api_fields_create_wrapper, ecivm_api_fields_config, NULL };

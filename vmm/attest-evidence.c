@@ -19,33 +19,42 @@ static gboolean protocol(GError **error, const char *what)
         return FALSE;
 }
 
-/* daemon_json.0..N hex chunks -> text (NULL when the guest had none). */
-static gboolean reassemble(const struct wire_control *c, char **ret_text, GError **error)
+/* NAME's hex chunks -> text (NULL when the guest had none). */
+static gboolean reassemble(const struct wire_control *c, const char *name, char **ret_text, GError **error)
 {
-        const char *len_s = wire_control_get(c, "daemon_json_len");
+        char len_key[64], key[64];
+        const char *len_s;
         g_autoptr(GString) hex = g_string_new(NULL);
         g_autofree char *text = NULL;
         gint64 len;
         char *end;
 
         *ret_text = NULL;
-        if (!len_s)
-                return protocol(error, "daemon_json_len missing");
+        if (wire_evidence_hex_key(len_key, sizeof(len_key), name, 0, 0) < 0)
+                return protocol(error, "field name too long");
+        len_s = wire_control_get(c, len_key);
+        if (!len_s) {
+                g_autofree char *what = g_strdup_printf("%s missing", len_key);
+                return protocol(error, what);
+        }
         len = g_ascii_strtoll(len_s, &end, 10);
-        if (*end || end == len_s || len < -1 || len > WIRE_EVIDENCE_DAEMON_JSON_MAX)
-                return protocol(error, "daemon_json_len out of range");
+        if (*end || end == len_s || len < -1 || len > WIRE_EVIDENCE_DAEMON_JSON_MAX) {
+                g_autofree char *what = g_strdup_printf("%s out of range", len_key);
+                return protocol(error, what);
+        }
         if (len < 0)
                 return TRUE;
-        for (guint i = 0;; i++) {
-                g_autofree char *key = g_strdup_printf("daemon_json.%u", i);
+        for (guint i = 0; wire_evidence_hex_key(key, sizeof(key), name, i, 1) == 0; i++) {
                 const char *chunk = wire_control_get(c, key);
 
                 if (!chunk)
                         break;
                 g_string_append(hex, chunk);
         }
-        if (hex->len != (gsize) len * 2 || !is_hex(hex->str))
-                return protocol(error, "daemon.json hex does not match daemon_json_len");
+        if (hex->len != (gsize) len * 2 || !is_hex(hex->str)) {
+                g_autofree char *what = g_strdup_printf("daemon.json hex does not match %s", len_key);
+                return protocol(error, what);
+        }
         text = g_malloc((gsize) len + 1);
         for (gint64 i = 0; i < len; i++)
                 text[i] = (char) (g_ascii_xdigit_value(hex->str[2 * i]) << 4 | g_ascii_xdigit_value(hex->str[2 * i + 1]));
@@ -56,55 +65,60 @@ static gboolean reassemble(const struct wire_control *c, char **ret_text, GError
         return TRUE;
 }
 
-JsonNode *ecivm_attest_evidence_from_wire(const struct wire_control *c, GError **error)
+/* The HEX_TEXT field's TEXT (daemon.json) and what the host derives from it. */
+static gboolean add_daemon_json(JsonBuilder *b, const char *text, GError **error)
 {
-        static const char *const fields[][2] = {
-                { "nonce", "nonce" },     { "kernel", "kernel" },     { "cmdline", "cmdline" },
-                { "boot_id", "bootId" }, { "lockdown", "lockdown" }, { "modules_disabled", "modulesDisabled" },
-                { "tainted", "tainted" }, { "verity", "verity" },
-                { "kptr_restrict", "kptrRestrict" }, { "dmesg_restrict", "dmesgRestrict" },
-                { "unprivileged_bpf_disabled", "unprivilegedBpfDisabled" },
-                { "kexec_load_disabled", "kexecLoadDisabled" }, { "root_ro", "rootReadOnly" },
-                { "login_paths", "loginPaths" }, { "settings_digest", "settingsDigest" },
-        };
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autofree char *text = NULL, *def = NULL, *sha = NULL;
+        g_autofree char *def = NULL, *sha = NULL;
         g_auto(GStrv) runtimes = NULL;
 
-        if (!reassemble(c, &text, error))
-                return NULL;
-        json_builder_begin_object(b);
-        for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
-                const char *v = wire_control_get(c, fields[i][0]);
-
-                if (!v) {
-                        g_autofree char *what = g_strdup_printf("%s missing", fields[i][0]);
-                        protocol(error, what);
-                        return NULL;
-                }
-                json_builder_set_member_name(b, fields[i][1]);
-                json_builder_add_string_value(b, v);
-        }
         if (text) {
                 g_autoptr(GError) local = NULL;
 
                 sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
-                if (!ecivm_attest_daemon_json_runtimes(text, &runtimes, &def, &local)) {
-                        protocol(error, local->message);
-                        return NULL;
-                }
+                if (!ecivm_attest_daemon_json_runtimes(text, &runtimes, &def, &local))
+                        return protocol(error, local->message);
         }
-        json_builder_set_member_name(b, "daemonJson");
+        json_builder_set_member_name(b, WIRE_EVIDENCE_JSON(DAEMON_JSON));
         text ? json_builder_add_string_value(b, text) : json_builder_add_null_value(b);
-        json_builder_set_member_name(b, "daemonJsonSha256");
+        json_builder_set_member_name(b, WIRE_EVIDENCE_JSON(DAEMON_JSON_SHA256));
         sha ? json_builder_add_string_value(b, sha) : json_builder_add_null_value(b);
-        json_builder_set_member_name(b, "runtimes");
+        json_builder_set_member_name(b, WIRE_EVIDENCE_JSON(RUNTIMES));
         json_builder_begin_array(b);
         for (guint i = 0; runtimes && runtimes[i]; i++)
                 json_builder_add_string_value(b, runtimes[i]);
         json_builder_end_array(b);
-        json_builder_set_member_name(b, "defaultRuntime");
+        json_builder_set_member_name(b, WIRE_EVIDENCE_JSON(DEFAULT_RUNTIME));
         def ? json_builder_add_string_value(b, def) : json_builder_add_null_value(b);
+        return TRUE;
+}
+
+/* The LINE fields of WIRE_EVIDENCE_FIELDS as strings, in the table's order,
+ * then daemon.json and what derives from it. */
+JsonNode *ecivm_attest_evidence_from_wire(const struct wire_control *c, GError **error)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autofree char *text = NULL;
+
+        if (!reassemble(c, WIRE_EVIDENCE_KEY(DAEMON_JSON), &text, error))
+                return NULL;
+        json_builder_begin_object(b);
+        for (gsize i = 0; i < WIRE_EVIDENCE_N_FIELDS; i++) {
+                const struct wire_evidence_member_info *f = &wire_evidence_members[i];
+                const char *v;
+
+                if (f->type != WIRE_EVIDENCE_TYPE_LINE)
+                        continue;
+                v = wire_control_get(c, f->key);
+                if (!v) {
+                        g_autofree char *what = g_strdup_printf("%s missing", f->key);
+                        protocol(error, what);
+                        return NULL;
+                }
+                json_builder_set_member_name(b, f->json);
+                json_builder_add_string_value(b, v);
+        }
+        if (!add_daemon_json(b, text, error))
+                return NULL;
         json_builder_end_object(b);
         return json_builder_get_root(b);
 }

@@ -153,37 +153,55 @@ static gboolean check_signature(Run *run)
         return PASS("signature", "Ed25519 over the payload bytes (document names key %s)", run->key_id);
 }
 
+/* Every member of WIRE_EVIDENCE_FIELDS and WIRE_EVIDENCE_DERIVED, no other:
+ * the lines are strings, daemonJson, its digest and the default runtime
+ * strings or null, runtimes an array of strings. */
+static gboolean evidence_member_ok(JsonObject *ev, enum wire_evidence_member m)
+{
+        const char *name = wire_evidence_members[m].json;
+        JsonNode *n = json_object_get_member(ev, name);
+        JsonArray *a;
+
+        switch (m) {
+        case WIRE_EVIDENCE_DAEMON_JSON:
+        case WIRE_EVIDENCE_DAEMON_JSON_SHA256:
+        case WIRE_EVIDENCE_DEFAULT_RUNTIME:
+                return n && (JSON_NODE_HOLDS_NULL(n) || str_member(ev, name));
+        case WIRE_EVIDENCE_RUNTIMES:
+                if (!n || !JSON_NODE_HOLDS_ARRAY(n))
+                        return FALSE;
+                a = json_node_get_array(n);
+                for (guint i = 0; i < json_array_get_length(a); i++) {
+                        JsonNode *e = json_array_get_element(a, i);
+                        if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
+                                return FALSE;
+                }
+                return TRUE;
+        case WIRE_EVIDENCE_N_MEMBERS:
+                return FALSE;
+        default:
+                return str_member(ev, name) != NULL;
+        }
+}
+
 static gboolean evidence_shape(JsonObject *ev, const char **ret_bad)
 {
-        static const char *const strings[] = { "nonce", "kernel", "cmdline", "bootId", "lockdown",
-                                               "modulesDisabled", "tainted", "verity", "kptrRestrict",
-                                               "dmesgRestrict", "unprivilegedBpfDisabled", "kexecLoadDisabled",
-                                               "rootReadOnly", "loginPaths", "settingsDigest", NULL };
-        static const char *const nullable[] = { "daemonJson", "daemonJsonSha256", "defaultRuntime", NULL };
-        static const char *const all[] = { "nonce", "kernel", "cmdline", "bootId", "lockdown", "modulesDisabled",
-                                           "tainted", "verity", "kptrRestrict", "dmesgRestrict",
-                                           "unprivilegedBpfDisabled", "kexecLoadDisabled", "rootReadOnly",
-                                           "loginPaths", "settingsDigest", "daemonJson", "daemonJsonSha256",
-                                           "runtimes", "defaultRuntime", NULL };
-        JsonNode *rt = json_object_get_member(ev, "runtimes");
+        const char *all[WIRE_EVIDENCE_N_MEMBERS + 1];
 
+        for (guint i = 0; i < WIRE_EVIDENCE_N_MEMBERS; i++)
+                all[i] = wire_evidence_members[i].json;
+        all[WIRE_EVIDENCE_N_MEMBERS] = NULL;
         if (!only_members(ev, all, ret_bad))
                 return FALSE;
-        for (guint i = 0; strings[i]; i++)
-                if (!str_member(ev, strings[i]))
-                        return *ret_bad = strings[i], FALSE;
-        for (guint i = 0; nullable[i]; i++) {
-                JsonNode *n = json_object_get_member(ev, nullable[i]);
-                if (!n || (!JSON_NODE_HOLDS_NULL(n) && !str_member(ev, nullable[i])))
-                        return *ret_bad = nullable[i], FALSE;
-        }
-        if (!rt || !JSON_NODE_HOLDS_ARRAY(rt))
-                return *ret_bad = "runtimes", FALSE;
-        for (guint i = 0; i < json_array_get_length(json_node_get_array(rt)); i++) {
-                JsonNode *n = json_array_get_element(json_node_get_array(rt), i);
-                if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-                        return *ret_bad = "runtimes", FALSE;
-        }
+        /* the first bad one is named: strings, then the nullable ones, then runtimes */
+        for (guint pass = 0; pass < 3; pass++)
+                for (guint i = 0; i < WIRE_EVIDENCE_N_MEMBERS; i++) {
+                        guint rank = wire_evidence_members[i].type == WIRE_EVIDENCE_TYPE_LINE ? 0
+                                   : i == WIRE_EVIDENCE_RUNTIMES                              ? 2
+                                                                                              : 1;
+                        if (rank == pass && !evidence_member_ok(ev, (enum wire_evidence_member) i))
+                                return *ret_bad = wire_evidence_members[i].json, FALSE;
+                }
         return TRUE;
 }
 
@@ -344,33 +362,36 @@ static gboolean check_events(Run *run)
 
 static gboolean check_hardening(Run *run)
 {
-        static const char *const want[][3] = {
-                { "modulesDisabled", "1", "kernel.modules_disabled" },
-                { "kexecLoadDisabled", "1", "kernel.kexec_load_disabled" },
-                { "unprivilegedBpfDisabled", "1", "kernel.unprivileged_bpf_disabled" },
-                { "kptrRestrict", "2", "kernel.kptr_restrict" },
-                { "dmesgRestrict", "1", "kernel.dmesg_restrict" },
+        static const struct {
+                enum wire_evidence_member member;
+                const char *want, *sysctl;
+        } want[] = {
+                { WIRE_EVIDENCE_MODULES_DISABLED, "1", "kernel.modules_disabled" },
+                { WIRE_EVIDENCE_KEXEC_LOAD_DISABLED, "1", "kernel.kexec_load_disabled" },
+                { WIRE_EVIDENCE_UNPRIVILEGED_BPF_DISABLED, "1", "kernel.unprivileged_bpf_disabled" },
+                { WIRE_EVIDENCE_KPTR_RESTRICT, "2", "kernel.kptr_restrict" },
+                { WIRE_EVIDENCE_DMESG_RESTRICT, "1", "kernel.dmesg_restrict" },
         };
 
         for (gsize i = 0; i < G_N_ELEMENTS(want); i++)
-                if (g_strcmp0(str_member(run->ev, want[i][0]), want[i][1]) != 0)
-                        return FAIL("guest-hardening", "%s is %s, expected %s", want[i][2],
-                                    str_member(run->ev, want[i][0]), want[i][1]);
+                if (g_strcmp0(str_member(run->ev, wire_evidence_members[want[i].member].json), want[i].want) != 0)
+                        return FAIL("guest-hardening", "%s is %s, expected %s", want[i].sysctl,
+                                    str_member(run->ev, wire_evidence_members[want[i].member].json), want[i].want);
         return PASS("guest-hardening", "modules_disabled=1 kexec_load_disabled=1 unprivileged_bpf_disabled=1 "
                                        "kptr_restrict=2 dmesg_restrict=1");
 }
 
 static gboolean check_guest_root(Run *run)
 {
-        if (strcmp(str_member(run->ev, "rootReadOnly"), "1") != 0)
+        if (strcmp(str_member(run->ev, WIRE_EVIDENCE_JSON(ROOT_RO)), "1") != 0)
                 return FAIL("guest-root", "the root file system is mounted writable");
         return PASS("guest-root", "mounted read-only");
 }
 
 static gboolean check_guest_login(Run *run)
 {
-        if (strcmp(str_member(run->ev, "loginPaths"), "none") != 0)
-                return FAIL("guest-login", "login or shell programs present: %s", str_member(run->ev, "loginPaths"));
+        if (strcmp(str_member(run->ev, WIRE_EVIDENCE_JSON(LOGIN_PATHS)), "none") != 0)
+                return FAIL("guest-login", "login or shell programs present: %s", str_member(run->ev, WIRE_EVIDENCE_JSON(LOGIN_PATHS)));
         return PASS("guest-login", "no shell, getty, login, sshd, su or sudo in the root");
 }
 
@@ -379,7 +400,7 @@ static gboolean check_guest_login(Run *run)
 static gboolean check_guest_settings(Run *run)
 {
         const char *text = content_str(run->log->events->pdata[4], "text");
-        const char *applied = str_member(run->ev, "settingsDigest");
+        const char *applied = str_member(run->ev, WIRE_EVIDENCE_JSON(SETTINGS_DIGEST));
         g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
         g_autofree char *measured = NULL;
 
@@ -404,21 +425,21 @@ static char *lockdown_mode(const char *s)
 
 static gboolean check_runtime(Run *run)
 {
-        const char *text = str_member(run->ev, "daemonJson");
-        const char *sha = str_member(run->ev, "daemonJsonSha256");
+        const char *text = str_member(run->ev, WIRE_EVIDENCE_JSON(DAEMON_JSON));
+        const char *sha = str_member(run->ev, WIRE_EVIDENCE_JSON(DAEMON_JSON_SHA256));
         g_autofree char *actual_sha = NULL, *def = NULL;
         g_auto(GStrv) runtimes = NULL;
         g_autoptr(GError) error = NULL;
-        JsonArray *recorded = json_object_get_array_member(run->ev, "runtimes");
+        JsonArray *recorded = json_object_get_array_member(run->ev, WIRE_EVIDENCE_JSON(RUNTIMES));
 
         if (!text || !sha)
-                return FAIL("guest-runtime", "the guest had no /etc/docker/daemon.json");
+                return FAIL("guest-runtime", "the guest had no " WIRE_PATH_DAEMON_JSON);
         actual_sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
         if (strcmp(actual_sha, sha) != 0)
                 return FAIL("guest-runtime", "daemon.json hashes to %s, recorded %s", actual_sha, sha);
         if (!ecivm_attest_daemon_json_runtimes(text, &runtimes, &def, &error))
                 return FAIL("guest-runtime", "%s", error->message);
-        if (g_strcmp0(def, str_member(run->ev, "defaultRuntime")) != 0 ||
+        if (g_strcmp0(def, str_member(run->ev, WIRE_EVIDENCE_JSON(DEFAULT_RUNTIME))) != 0 ||
             g_strv_length(runtimes) != json_array_get_length(recorded))
                 return FAIL("guest-runtime", "recorded runtimes differ from daemon.json's");
         for (guint i = 0; runtimes[i]; i++)
@@ -434,18 +455,18 @@ static gboolean check_runtime(Run *run)
 static gboolean check_guest_identity(Run *run)
 {
         const EcivmEvent *c = run->log->events->pdata[2];
-        const char *v = str_member(run->ev, "nonce");
+        const char *v = str_member(run->ev, WIRE_EVIDENCE_JSON(NONCE));
 
         if (g_ascii_strcasecmp(v, str_member(run->top, "nonce")) != 0)
                 return FAIL("guest-nonce", "guest answered nonce \"%s\", document has \"%s\"", v,
                             str_member(run->top, "nonce"));
         PASS("guest-nonce", "echoed");
-        v = str_member(run->ev, "cmdline");
+        v = str_member(run->ev, WIRE_EVIDENCE_JSON(CMDLINE));
         if (g_strcmp0(v, content_str(c, "cmdline")) != 0)
                 return FAIL("guest-cmdline", "/proc/cmdline \"%s\" differs from the measured \"%s\"", v,
                             content_str(c, "cmdline"));
         PASS("guest-cmdline", "/proc/cmdline equals the measured cmdline");
-        v = str_member(run->ev, "kernel");
+        v = str_member(run->ev, WIRE_EVIDENCE_JSON(KERNEL));
         if (g_strcmp0(v, run->manifest->kernel.release) != 0)
                 return FAIL("guest-kernel", "running %s, manifest %s", v, run->manifest->kernel.release);
         return PASS("guest-kernel", "%s", v);
@@ -463,22 +484,22 @@ static gboolean expect_evidence(Run *run, const char *check, const char *member,
 
 static gboolean check_guest_verity(Run *run)
 {
-        return expect_evidence(run, "guest-verity", "verity", "V", "dm-verity status");
+        return expect_evidence(run, "guest-verity", WIRE_EVIDENCE_JSON(VERITY), "V", "dm-verity status");
 }
 
 static gboolean check_guest_lockdown(Run *run)
 {
-        g_autofree char *mode = lockdown_mode(str_member(run->ev, "lockdown"));
+        g_autofree char *mode = lockdown_mode(str_member(run->ev, WIRE_EVIDENCE_JSON(LOCKDOWN)));
 
         if (strcmp(mode, "integrity") != 0 && strcmp(mode, "confidentiality") != 0)
                 return FAIL("guest-lockdown", "lockdown \"%s\", expected integrity or confidentiality",
-                            str_member(run->ev, "lockdown"));
+                            str_member(run->ev, WIRE_EVIDENCE_JSON(LOCKDOWN)));
         return PASS("guest-lockdown", "%s", mode);
 }
 
 static gboolean check_guest_tainted(Run *run)
 {
-        return expect_evidence(run, "guest-tainted", "tainted", "0", "kernel taint flags");
+        return expect_evidence(run, "guest-tainted", WIRE_EVIDENCE_JSON(TAINTED), "0", "kernel taint flags");
 }
 
 /* Once the guest is known to be the measured one, each property is checked

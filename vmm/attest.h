@@ -18,12 +18,8 @@
  *     "nonce": "<lowercase hex, may be empty>",
  *     "manifestSigner": "<key id>", "manifestSha256": "<of the signed manifest bytes>",
  *     "eventLog": { eventlog.h }, "composite": "<64 hex>",
- *     "evidence": { "nonce", "kernel", "cmdline", "bootId", "lockdown",
- *                   "modulesDisabled", "tainted", "verity",
- *                   "daemonJson": "<text>"|null, "daemonJsonSha256": "<64 hex>"|null,
- *                   "runtimes": ["name", …], "defaultRuntime": "<name>"|null } }
- * runtimes are the names under daemon.json's "runtimes"; defaultRuntime is
- * its "default-runtime", or "runc" (dockerd's default) when absent. */
+ *     "evidence": { the members of WIRE_EVIDENCE_FIELDS, then those of
+ *                   WIRE_EVIDENCE_DERIVED (wire/contract.h) } } */
 #ifndef ECIVM_VMM_ATTEST_H
 #define ECIVM_VMM_ATTEST_H
 

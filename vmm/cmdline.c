@@ -11,14 +11,14 @@ void
 ecivm_cmdline_params_init(EcivmCmdlineParams *p)
 {
         *p = (EcivmCmdlineParams){
-                .root_device = "/dev/vda",
-                .rootfstype = "erofs",
-                .data_device = "/dev/vdb",
+                .root_device = WIRE_CMDLINE_DEFAULT_ROOT,
+                .rootfstype = WIRE_CMDLINE_DEFAULT_ROOTFSTYPE,
+                .data_device = WIRE_CMDLINE_DEFAULT_DATA,
                 .dockerd_iptables = FALSE,
-                .heartbeat_seconds = 5,
+                .heartbeat_seconds = WIRE_CMDLINE_HEARTBEAT_DEFAULT,
                 .probe = FALSE,
                 .quiet = TRUE,
-                .verity_hash_device = "/dev/vdc",
+                .verity_hash_device = WIRE_CMDLINE_DEFAULT_VERITY_HASH,
         };
 }
 
@@ -106,6 +106,43 @@ check_verity(const EcivmCmdlineParams *p, GError **error)
         return TRUE;
 }
 
+/* KEY's value in P (in BUF when it is a number), NULL when P leaves KEY out. */
+static const char *
+key_value(const EcivmCmdlineParams *p, enum wire_cmdline_key key, char *buf, gsize cap)
+{
+        gboolean verity = p->verity_root_hash != NULL;
+
+        switch (key) {
+        case WIRE_CMDLINE_ROOT:
+                return p->root_device;
+        case WIRE_CMDLINE_ROOTFSTYPE:
+                return p->rootfstype;
+        case WIRE_CMDLINE_DATA:
+                return p->data_device;
+        case WIRE_CMDLINE_HEARTBEAT:
+                g_snprintf(buf, cap, "%u", p->heartbeat_seconds);
+                return buf;
+        case WIRE_CMDLINE_VERITY:
+                return p->verity_root_hash;
+        case WIRE_CMDLINE_VERITY_SALT:
+                return verity ? p->verity_salt : NULL;
+        case WIRE_CMDLINE_VERITY_HASH:
+                return verity ? p->verity_hash_device : NULL;
+        case WIRE_CMDLINE_VERITY_BLOCKS:
+                if (!verity)
+                        return NULL;
+                g_snprintf(buf, cap, "%" G_GUINT64_FORMAT, p->verity_data_blocks);
+                return buf;
+        case WIRE_CMDLINE_DOCKERD_IPTABLES:
+                return p->dockerd_iptables ? WIRE_CMDLINE_FLAG_ON : NULL;
+        case WIRE_CMDLINE_PROBE:
+                return p->probe ? WIRE_CMDLINE_FLAG_ON : NULL;
+        case WIRE_CMDLINE_N_KEYS:
+                break;
+        }
+        return NULL;
+}
+
 char *
 ecivm_cmdline_build(const EcivmCmdlineParams *p, GError **error)
 {
@@ -121,37 +158,32 @@ ecivm_cmdline_build(const EcivmCmdlineParams *p, GError **error)
                             "data_device: must differ from root_device (%s)", p->root_device);
                 return NULL;
         }
-        if (p->heartbeat_seconds < ECIVM_CMDLINE_HEARTBEAT_MIN ||
-            p->heartbeat_seconds > ECIVM_CMDLINE_HEARTBEAT_MAX) {
+        if (p->heartbeat_seconds < WIRE_CMDLINE_HEARTBEAT_MIN ||
+            p->heartbeat_seconds > WIRE_CMDLINE_HEARTBEAT_MAX) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID,
-                            "heartbeat_seconds: %u is out of range %d..%d", p->heartbeat_seconds,
-                            ECIVM_CMDLINE_HEARTBEAT_MIN, ECIVM_CMDLINE_HEARTBEAT_MAX);
+                            "heartbeat_seconds: %u is out of range %u..%u", p->heartbeat_seconds,
+                            WIRE_CMDLINE_HEARTBEAT_MIN, WIRE_CMDLINE_HEARTBEAT_MAX);
                 return NULL;
         }
         if (!check_verity(p, error))
                 return NULL;
 
         g_autoptr(GString) s = g_string_new(ECIVM_CMDLINE_FIXED);
-        g_string_append_printf(s, " ecivm.root=%s ecivm.rootfstype=%s ecivm.data=%s ecivm.heartbeat=%u",
-                               p->root_device, p->rootfstype, p->data_device, p->heartbeat_seconds);
-        if (p->verity_root_hash != NULL)
-                g_string_append_printf(s,
-                                       " ecivm.verity=%s ecivm.verity_salt=%s ecivm.verity_hash=%s"
-                                       " ecivm.verity_blocks=%" G_GUINT64_FORMAT,
-                                       p->verity_root_hash, p->verity_salt, p->verity_hash_device,
-                                       p->verity_data_blocks);
-        if (p->dockerd_iptables)
-                g_string_append(s, " ecivm.dockerd_iptables=1");
-        if (p->probe)
-                g_string_append(s, " ecivm.probe=1");
+        for (int k = 0; k < WIRE_CMDLINE_N_KEYS; k++) {
+                char buf[32];
+                const char *v = key_value(p, k, buf, sizeof(buf));
+
+                if (v != NULL)
+                        g_string_append_printf(s, " " WIRE_CMDLINE_PREFIX "%s=%s", wire_cmdline_keys[k].name, v);
+        }
         if (p->quiet)
                 g_string_append(s, " quiet");
 
         /* Unreachable with the 255-byte field cap, kept as the guarantee. */
-        if (s->len > ECIVM_CMDLINE_MAX) {
+        if (s->len > WIRE_CMDLINE_MAX) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID,
                             "cmdline: %" G_GSIZE_FORMAT " bytes exceeds the kernel limit of %d", s->len,
-                            ECIVM_CMDLINE_MAX);
+                            WIRE_CMDLINE_MAX);
                 return NULL;
         }
         return g_string_free(g_steal_pointer(&s), FALSE);

@@ -4,28 +4,25 @@
  * ECIVM_CMDLINE_FIXED, which nothing from the outside can alter.  Every
  * variable value is checked against [A-Za-z0-9/_.-] (device paths must also
  * be absolute) so no setting can smuggle in "init=", a second parameter or a
- * quoted string.  Parameters the guest reads are in the ecivm.* namespace.
+ * quoted string.  The parameters the guest reads are the keys of
+ * WIRE_CMDLINE_KEYS (wire/contract.h), in the ecivm.* namespace.
  */
 #ifndef ECIVM_VMM_CMDLINE_H
 #define ECIVM_VMM_CMDLINE_H
 
 #include <glib.h>
 
+#include "contract.h"
+
 #define ECIVM_CMDLINE_FIXED \
         "console=ttyS0 panic=-1 apparmor=0 lockdown=integrity module.sig_enforce=1"
 
-/* x86 COMMAND_LINE_SIZE is 2048 including the terminating NUL. */
-#define ECIVM_CMDLINE_MAX 2047
-
-#define ECIVM_CMDLINE_HEARTBEAT_MIN 1
-#define ECIVM_CMDLINE_HEARTBEAT_MAX 3600
-
 typedef struct {
-        const char *root_device;    /* "/dev/vda" */
-        const char *rootfstype;     /* "erofs" */
-        const char *data_device;    /* "/dev/vdb" */
+        const char *root_device;    /* ecivm.root */
+        const char *rootfstype;     /* ecivm.rootfstype */
+        const char *data_device;    /* ecivm.data */
         gboolean dockerd_iptables;  /* adds ecivm.dockerd_iptables=1 */
-        guint heartbeat_seconds;    /* ECIVM_CMDLINE_HEARTBEAT_MIN..MAX */
+        guint heartbeat_seconds;    /* WIRE_CMDLINE_HEARTBEAT_MIN..MAX */
         gboolean probe;             /* adds ecivm.probe=1 (KVM probe boot) */
         gboolean quiet;             /* adds quiet */
         /* dm-verity root (all or none): adds ecivm.verity=<root hash>
@@ -34,13 +31,13 @@ typedef struct {
          * hex digits, the hash device differs from root and data. */
         const char *verity_root_hash;
         const char *verity_salt;
-        const char *verity_hash_device; /* "/dev/vdc" */
+        const char *verity_hash_device;
         guint64 verity_data_blocks;
 } EcivmCmdlineParams;
 
-/* Fills P with the defaults the images are built for: /dev/vda, erofs,
- * /dev/vdb, no iptables, heartbeat 5 s, no probe, quiet, verity hash device
- * /dev/vdc but no verity values (the manifest has them). */
+/* Fills P with the defaults the images are built for (WIRE_CMDLINE_DEFAULT_*
+ * and WIRE_CMDLINE_HEARTBEAT_DEFAULT): no iptables, no probe, quiet, the
+ * verity hash device but no verity values (the manifest has them). */
 void ecivm_cmdline_params_init(EcivmCmdlineParams *p);
 
 /* Returns the command line (g_free), or NULL with an ECIVM_ERROR_INVALID

@@ -94,8 +94,8 @@ check_cmdline(const char *cmdline, GError **error)
 {
         if (cmdline == NULL || cmdline[0] == '\0')
                 return ecivm_error_field(error, "cmdline", "must not be empty");
-        if (strlen(cmdline) > ECIVM_CMDLINE_MAX)
-                return ecivm_error_field(error, "cmdline", "longer than %d bytes", ECIVM_CMDLINE_MAX);
+        if (strlen(cmdline) > WIRE_CMDLINE_MAX)
+                return ecivm_error_field(error, "cmdline", "longer than %d bytes", WIRE_CMDLINE_MAX);
         for (const char *c = cmdline; *c != '\0'; c++)
                 if (!g_ascii_isprint(*c))
                         return ecivm_error_field(error, "cmdline", "contains a non-printable character");

@@ -69,7 +69,7 @@ check_cmdline(const char *s)
 {
         if (s[0] == '\0')
                 return "must not be empty";
-        if (strlen(s) > ECIVM_CMDLINE_MAX)
+        if (strlen(s) > WIRE_CMDLINE_MAX)
                 return "longer than the kernel limit of 2047 bytes";
         for (; *s != '\0'; s++)
                 if (!g_ascii_isprint(*s))

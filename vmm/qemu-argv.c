@@ -74,8 +74,8 @@ check_plan(const EcivmLaunchPlan *p, GError **error)
                 return FALSE;
         if (p->cmdline == NULL || p->cmdline[0] == '\0')
                 return ecivm_error_field(error, "cmdline", "must not be empty");
-        if (strlen(p->cmdline) > ECIVM_CMDLINE_MAX)
-                return ecivm_error_field(error, "cmdline", "longer than %d bytes", ECIVM_CMDLINE_MAX);
+        if (strlen(p->cmdline) > WIRE_CMDLINE_MAX)
+                return ecivm_error_field(error, "cmdline", "longer than %d bytes", WIRE_CMDLINE_MAX);
         for (const char *c = p->cmdline; *c != '\0'; c++)
                 if (!g_ascii_isprint(*c))
                         return ecivm_error_field(error, "cmdline", "contains a non-printable character");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "contract.h"
 #include "security-report.h"
 
 static void row_free(gpointer p)
@@ -255,11 +256,12 @@ static void row_kernel(GPtrArray *rows, JsonObject *facts)
 {
         EcivmSecurityRow *r = row_new(rows, "Linux VM has a dedicated kernel");
         JsonObject *host = obj(facts, "host");
-        const char *guest_boot = evidence(facts, "bootId"), *host_boot = str(host, "bootId");
+        const char *guest_boot = evidence(facts, WIRE_EVIDENCE_JSON(BOOT_ID)), *host_boot = str(host, "bootId");
+        const char *guest_kernel = evidence(facts, WIRE_EVIDENCE_JSON(KERNEL));
 
         fact(r, guest_boot && host_boot && g_ascii_strcasecmp(guest_boot, host_boot) != 0,
              "boot id: VM %s, host %s", guest_boot ? guest_boot : "?", host_boot ? host_boot : "?");
-        fact(r, TRUE, "kernel release: VM %s, host %s", evidence(facts, "kernel") ? evidence(facts, "kernel") : "?",
+        fact(r, TRUE, "kernel release: VM %s, host %s", guest_kernel ? guest_kernel : "?",
              str(host, "kernel") ? str(host, "kernel") : "?");
         check(r, facts, "kernel", "the VM booted the measured kernel image");
         check(r, facts, "guest-kernel", "the VM runs the manifest's kernel release");
@@ -291,7 +293,7 @@ static void row_root(GPtrArray *rows, JsonObject *facts)
 static void row_lockdown(GPtrArray *rows, JsonObject *facts)
 {
         EcivmSecurityRow *r = row_new(rows, "Kernel lockdown");
-        const char *cmdline = evidence(facts, "cmdline");
+        const char *cmdline = evidence(facts, WIRE_EVIDENCE_JSON(CMDLINE));
 
         check(r, facts, "guest-lockdown", "lockdown mode");
         fact(r, cmdline && strstr(cmdline, "module.sig_enforce=1") != NULL, "module signatures enforced (%s)",

@@ -13,13 +13,13 @@ char *ecivm_settings_eci_json(const EcivmSettings *s)
         g_autoptr(JsonNode) root = NULL;
 
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "dockerSocketMount");
+        json_builder_set_member_name(b, WIRE_ECI_DOCKER_SOCKET_MOUNT);
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "imageList");
+        json_builder_set_member_name(b, WIRE_ECI_IMAGE_LIST);
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "allowDerivedImages");
+        json_builder_set_member_name(b, WIRE_ECI_ALLOW_DERIVED_IMAGES);
         json_builder_add_boolean_value(b, s->allow_derived_images);
-        json_builder_set_member_name(b, "images");
+        json_builder_set_member_name(b, WIRE_ECI_IMAGES);
         json_builder_begin_array(b);
         for (char **i = s->images; *i; i++)
                 json_builder_add_string_value(b, *i);
@@ -43,6 +43,28 @@ static gboolean add_text(struct wire_control *out, const char *name, const char 
         return TRUE;
 }
 
+/* KEY's value for S, and the setting an error names. */
+static const char *key_value(enum wire_settings_key key, const char *digest, const char *eci, const EcivmSettings *s,
+                             const char **ret_setting)
+{
+        switch (key) {
+        case WIRE_SETTINGS_DIGEST:
+                *ret_setting = wire_settings_keys[key].key;
+                return digest;
+        case WIRE_SETTINGS_DAEMON_OPTIONS:
+                *ret_setting = "linuxVM.dockerDaemonOptions";
+                return s->daemon_options;
+        case WIRE_SETTINGS_ECI_JSON:
+                *ret_setting = "enhancedContainerIsolation.dockerSocketMount";
+                return eci;
+        case WIRE_SETTINGS_N_KEYS:
+                break;
+        }
+        *ret_setting = "settings";
+        return NULL;
+}
+
+/* Every key of WIRE_SETTINGS_KEYS, in the table's order. */
 gboolean ecivm_settings_guest_message(const EcivmSettings *s, struct wire_control *out, GError **error)
 {
         g_autofree char *digest = ecivm_settings_digest(s);
@@ -50,8 +72,16 @@ gboolean ecivm_settings_guest_message(const EcivmSettings *s, struct wire_contro
 
         memset(out, 0, sizeof(*out));
         out->verb = WIRE_V_SETTINGS;
-        if (wire_control_add(out, "digest", digest) < 0)
-                return ecivm_error_field(error, "digest", "cannot be sent to the guest");
-        return add_text(out, "daemon_options", "linuxVM.dockerDaemonOptions", s->daemon_options, error) &&
-               add_text(out, "eci_json", "enhancedContainerIsolation.dockerSocketMount", eci, error);
+        for (int k = 0; k < WIRE_SETTINGS_N_KEYS; k++) {
+                const char *name = wire_settings_keys[k].key, *setting;
+                const char *value = key_value(k, digest, eci, s, &setting);
+
+                if (wire_settings_keys[k].type == WIRE_SETTINGS_TYPE_TEXT) {
+                        if (!add_text(out, name, setting, value, error))
+                                return FALSE;
+                } else if (wire_control_add(out, name, value) < 0) {
+                        return ecivm_error_field(error, setting, "cannot be sent to the guest");
+                }
+        }
+        return TRUE;
 }

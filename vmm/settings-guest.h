@@ -8,8 +8,8 @@
 #include "settings.h"
 #include "wire.h"
 
-/* The runtime's /run/ecivm/eci.json: {"dockerSocketMount":{"imageList":
- * {"allowDerivedImages":b,"images":[...]}}} (compact, sorted keys). */
+/* The runtime's eci.json (WIRE_PATH_ECI_JSON, members WIRE_ECI_*, compact,
+ * sorted keys). */
 char *ecivm_settings_eci_json(const EcivmSettings *s);
 
 /* Fills OUT (verb SETTINGS; the caller sets the id).  Refused, naming the

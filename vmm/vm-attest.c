@@ -99,7 +99,7 @@ guint ecivm_vm_attest(EcivmVm *vm, const char *nonce, EcivmVmAttestFunc func, gp
                             ecivm_vm_state_name(vm->state));
                 return 0;
         }
-        if (wire_control_add(&c, "nonce", lower) < 0 || !ecivm_vm_send_request(vm, &c)) {
+        if (wire_control_add(&c, WIRE_EVIDENCE_KEY(NONCE), lower) < 0 || !ecivm_vm_send_request(vm, &c)) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "guest evidence: the control channel is down");
                 return 0;
         }
@@ -214,7 +214,7 @@ void ecivm_vm_attest_evidence_reply(EcivmVm *vm, const struct wire_control *c)
                 return;
         }
         evidence = ecivm_attest_evidence_from_wire(c, &error);
-        if (evidence && g_strcmp0(wire_control_get(c, "nonce"), r->nonce) != 0)
+        if (evidence && g_strcmp0(wire_control_get(c, WIRE_EVIDENCE_KEY(NONCE)), r->nonce) != 0)
                 g_set_error(&error, ECIVM_ERROR, ECIVM_ERROR_PROTOCOL, "guest evidence: the guest echoed another nonce");
         if (!error)
                 result = build_document(vm, r, evidence, &error);

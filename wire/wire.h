@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "contract.h"
+
 #define WIRE_MAGIC 0xEC
 #define WIRE_VERSION 1
 #define WIRE_HEADER_SIZE 12
@@ -94,13 +96,8 @@ enum wire_verb {
         WIRE_V_FAILURE = 3,  /* reason=...; the guest powers off next */
         WIRE_V_EVENT = 4,    /* service=... state=... (e.g. dockerd restarted) */
         WIRE_V_REPLY = 5,    /* answer to a request id, ok=0|1 */
-        /* answer to EVIDENCE (same id): a fixed set of facts, no free paths:
-         * nonce (echoed), kernel (release), cmdline (/proc/cmdline), boot_id,
-         * lockdown (/sys/kernel/security/lockdown), modules_disabled,
-         * tainted, verity (V|C|none), daemon_json_len and daemon_json.0..N
-         * (/etc/docker/daemon.json as hex, <= 1000 digits a field, at most
-         * WIRE_EVIDENCE_DAEMON_JSON_MAX bytes): the host hashes and parses
-         * it, so the static init needs neither SHA-256 nor a JSON parser. */
+        /* answer to EVIDENCE (same id): the fields of WIRE_EVIDENCE_FIELDS
+         * (contract.h), a fixed set of facts, no free paths */
         WIRE_V_EVIDENCE_REPLY = 6,
         /* host -> guest */
         WIRE_V_STATUS = 16,   /* ask for status fields */
@@ -108,11 +105,9 @@ enum wire_verb {
         WIRE_V_PING = 18,     /* liveness; answered by REPLY */
         WIRE_V_EVIDENCE = 19, /* nonce=<hex>; answered by EVIDENCE_REPLY */
         /* the effective settings, sent once per session in answer to BOOTED:
-         * digest (what the host measured, 64 hex digits), and as texts
-         * (wire_control_add_text) daemon_options, the filtered JSON object
-         * the guest merges into daemon.json, and eci_json, the runtime's
-         * settings file.  Answered by REPLY; the guest applies them at boot
-         * only and refuses different ones later (a restart applies them). */
+         * the keys of WIRE_SETTINGS_KEYS (contract.h).  Answered by REPLY;
+         * the guest applies them at boot only and refuses different ones
+         * later (a restart applies them). */
         WIRE_V_SETTINGS = 20,
 };
 

@@ -28,7 +28,7 @@
 #include "mux.h"
 #include "pollset.h"
 
-#define DOCKER_SOCK "/run/docker.sock"
+#define DOCKER_SOCK WIRE_PATH_DOCKER_SOCKET
 #define PORT_LINK "/dev/virtio-ports/" WIRE_PORT_DOCKER
 #define REOPEN_MS 200
 /* the allocator's file: 4096 ranges of a few dozen bytes each; past this

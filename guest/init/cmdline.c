@@ -5,23 +5,12 @@
 
 #include "cmdline.h"
 
-#define KEY_PREFIX "ecivm."
+/* one bit per key in parse_token's "seen" */
+_Static_assert(WIRE_CMDLINE_N_KEYS <= 32, "too many command line keys");
 
 struct token {
         const char *start;
         size_t len;
-};
-
-enum key_id {
-        K_ROOT, K_ROOTFSTYPE, K_DATA, K_PROBE, K_IPTABLES, K_HEARTBEAT,
-        K_VERITY, K_VERITY_SALT, K_VERITY_HASH, K_VERITY_BLOCKS, K_COUNT
-};
-
-static const char *const key_names[K_COUNT] = {
-        [K_ROOT] = "root",   [K_ROOTFSTYPE] = "rootfstype", [K_DATA] = "data",
-        [K_PROBE] = "probe", [K_IPTABLES] = "dockerd_iptables", [K_HEARTBEAT] = "heartbeat",
-        [K_VERITY] = "verity", [K_VERITY_SALT] = "verity_salt", [K_VERITY_HASH] = "verity_hash",
-        [K_VERITY_BLOCKS] = "verity_blocks",
 };
 
 static bool is_space(char c)
@@ -44,14 +33,6 @@ static int next_token(const char **pos, struct token *t)
         t->len = (size_t) (p - t->start);
         *pos = p;
         return quoted ? -EINVAL : 0;
-}
-
-static int key_lookup(const char *name, size_t len)
-{
-        for (int k = 0; k < K_COUNT; k++)
-                if (strlen(key_names[k]) == len && memcmp(key_names[k], name, len) == 0)
-                        return k;
-        return -EINVAL;
 }
 
 static bool dev_path_ok(const char *v, size_t len)
@@ -93,7 +74,7 @@ static int parse_seconds(const char *v, size_t len, unsigned *ret)
                         return -EINVAL;
                 n = n * 10 + (unsigned) (v[i] - '0');
         }
-        if (n > INIT_HEARTBEAT_MAX)
+        if (n < WIRE_CMDLINE_HEARTBEAT_MIN || n > WIRE_CMDLINE_HEARTBEAT_MAX)
                 return -EINVAL;
         *ret = n;
         return 0;
@@ -141,38 +122,39 @@ static int parse_blocks(const char *v, size_t len, unsigned long long *ret)
                         return -EINVAL;
                 n = n * 10 + (unsigned) (v[i] - '0');
         }
-        if (n > (1ULL << 30))
+        if (n > WIRE_CMDLINE_VERITY_BLOCKS_MAX)
                 return -EINVAL;
         *ret = n;
         return 0;
 }
 
-static int apply_key(struct init_cmdline *c, int key, const char *v, size_t len)
+static int apply_key(struct init_cmdline *c, enum wire_cmdline_key key, const char *v, size_t len)
 {
         switch (key) {
-        case K_ROOT:
+        case WIRE_CMDLINE_ROOT:
                 return set_path(c->root, sizeof(c->root), v, len);
-        case K_ROOTFSTYPE:
+        case WIRE_CMDLINE_ROOTFSTYPE:
                 return set_fstype(c->rootfstype, sizeof(c->rootfstype), v, len);
-        case K_DATA:
+        case WIRE_CMDLINE_DATA:
                 return set_path(c->data, sizeof(c->data), v, len);
-        case K_PROBE:
+        case WIRE_CMDLINE_PROBE:
                 return parse_bool(v, len, &c->probe);
-        case K_IPTABLES:
+        case WIRE_CMDLINE_DOCKERD_IPTABLES:
                 return parse_bool(v, len, &c->dockerd_iptables);
-        case K_HEARTBEAT:
+        case WIRE_CMDLINE_HEARTBEAT:
                 return parse_seconds(v, len, &c->heartbeat_s);
-        case K_VERITY:
+        case WIRE_CMDLINE_VERITY:
                 return set_hex64(c->verity_root_hash, v, len);
-        case K_VERITY_SALT:
+        case WIRE_CMDLINE_VERITY_SALT:
                 return set_hex64(c->verity_salt, v, len);
-        case K_VERITY_HASH:
+        case WIRE_CMDLINE_VERITY_HASH:
                 return set_path(c->verity_hash_dev, sizeof(c->verity_hash_dev), v, len);
-        case K_VERITY_BLOCKS:
+        case WIRE_CMDLINE_VERITY_BLOCKS:
                 return parse_blocks(v, len, &c->verity_blocks);
-        default:
-                return -EINVAL;
+        case WIRE_CMDLINE_N_KEYS:
+                break;
         }
+        return -EINVAL;
 }
 
 static int fail(struct init_cmdline_error *err, size_t offset, const char *why)
@@ -186,7 +168,7 @@ static int fail(struct init_cmdline_error *err, size_t offset, const char *why)
 
 static int parse_token(struct init_cmdline *c, const struct token *t, unsigned *seen, const char **why)
 {
-        const char *name = t->start + strlen(KEY_PREFIX);
+        const char *name = t->start + strlen(WIRE_CMDLINE_PREFIX);
         const char *eq = memchr(t->start, '=', t->len);
         int key;
 
@@ -194,7 +176,7 @@ static int parse_token(struct init_cmdline *c, const struct token *t, unsigned *
                 return *why = "quotes in an ecivm key", -EINVAL;
         if (!eq)
                 return *why = "ecivm key without a value", -EINVAL;
-        key = key_lookup(name, (size_t) (eq - name));
+        key = wire_cmdline_key_lookup(name, (size_t) (eq - name));
         if (key < 0)
                 return *why = "unknown ecivm key", -EINVAL;
         if (*seen & (1u << key))
@@ -207,19 +189,20 @@ static int parse_token(struct init_cmdline *c, const struct token *t, unsigned *
 
 static bool is_ecivm_token(const struct token *t)
 {
-        size_t n = strlen(KEY_PREFIX);
+        size_t n = strlen(WIRE_CMDLINE_PREFIX);
 
-        return t->len >= n && memcmp(t->start, KEY_PREFIX, n) == 0;
+        return t->len >= n && memcmp(t->start, WIRE_CMDLINE_PREFIX, n) == 0;
 }
 
 int init_cmdline_parse(const char *text, struct init_cmdline *ret, struct init_cmdline_error *err)
 {
-        struct init_cmdline c = { .rootfstype = "erofs", .heartbeat_s = INIT_HEARTBEAT_DEFAULT };
+        struct init_cmdline c = { .rootfstype = WIRE_CMDLINE_DEFAULT_ROOTFSTYPE,
+                                  .heartbeat_s = WIRE_CMDLINE_HEARTBEAT_DEFAULT };
         const char *pos = text;
         unsigned seen = 0;
 
-        if (strlen(text) >= INIT_CMDLINE_MAX)
-                return fail(err, INIT_CMDLINE_MAX, "command line too long");
+        if (strlen(text) > WIRE_CMDLINE_PROC_MAX)
+                return fail(err, WIRE_CMDLINE_PROC_MAX, "command line too long");
         for (;;) {
                 struct token t;
                 const char *why = NULL;
@@ -231,17 +214,17 @@ int init_cmdline_parse(const char *text, struct init_cmdline *ret, struct init_c
                 if (is_ecivm_token(&t) && parse_token(&c, &t, &seen, &why) < 0)
                         return fail(err, (size_t) (t.start - text), why);
         }
-        if (!c.probe && !(seen & (1u << K_ROOT)))
+        if (!c.probe && !(seen & (1u << WIRE_CMDLINE_ROOT)))
                 return fail(err, strlen(text), "ecivm.root missing");
-        if (!c.probe && !(seen & (1u << K_DATA)))
+        if (!c.probe && !(seen & (1u << WIRE_CMDLINE_DATA)))
                 return fail(err, strlen(text), "ecivm.data missing");
-        if (!c.probe && !(seen & (1u << K_VERITY)))
+        if (!c.probe && !(seen & (1u << WIRE_CMDLINE_VERITY)))
                 return fail(err, strlen(text), "ecivm.verity missing (the root must be dm-verity protected)");
-        if ((seen & (1u << K_VERITY)) &&
-            (seen & (1u << K_VERITY_SALT | 1u << K_VERITY_HASH | 1u << K_VERITY_BLOCKS)) !=
-                    (1u << K_VERITY_SALT | 1u << K_VERITY_HASH | 1u << K_VERITY_BLOCKS))
+        if ((seen & (1u << WIRE_CMDLINE_VERITY)) &&
+            (seen & (1u << WIRE_CMDLINE_VERITY_SALT | 1u << WIRE_CMDLINE_VERITY_HASH | 1u << WIRE_CMDLINE_VERITY_BLOCKS)) !=
+                    (1u << WIRE_CMDLINE_VERITY_SALT | 1u << WIRE_CMDLINE_VERITY_HASH | 1u << WIRE_CMDLINE_VERITY_BLOCKS))
                 return fail(err, strlen(text), "ecivm.verity needs ecivm.verity_salt, _hash and _blocks");
-        if ((seen & (1u << K_VERITY)) &&
+        if ((seen & (1u << WIRE_CMDLINE_VERITY)) &&
             (strcmp(c.verity_hash_dev, c.root) == 0 || strcmp(c.verity_hash_dev, c.data) == 0))
                 return fail(err, strlen(text), "ecivm.verity_hash must differ from ecivm.root and ecivm.data");
         *ret = c;

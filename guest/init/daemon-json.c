@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "contract.h"
 #include "daemon-json.h"
 
 struct out {
@@ -16,11 +17,11 @@ struct out {
 void daemon_json_defaults(struct daemon_json *c)
 {
         *c = (struct daemon_json){
-                .host = "unix:///run/docker.sock",
+                .host = "unix://" WIRE_PATH_DOCKER_SOCKET,
                 .iptables = false,
-                .containerd = "/run/containerd/containerd.sock",
+                .containerd = WIRE_PATH_CONTAINERD_SOCKET,
                 .storage_driver = "overlay2",
-                .data_root = "/var/lib/docker",
+                .data_root = WIRE_PATH_DOCKER_ROOT,
                 /* dockerd writes its own score at start: as low as the
                  * VM's other services, containers (>= 0) go first */
                 .oom_score_adjust = -999,

@@ -1,5 +1,6 @@
-/* EVIDENCE: the fixed facts ecivm-init reports for attestation.  Closed set,
- * no path comes from the host; see WIRE_V_EVIDENCE_REPLY in wire.h. */
+/* EVIDENCE: the fixed facts ecivm-init reports for attestation, the fields
+ * of WIRE_EVIDENCE_FIELDS (contract.h).  Closed set, no path comes from the
+ * host. */
 #ifndef ECIVM_INIT_EVIDENCE_H
 #define ECIVM_INIT_EVIDENCE_H
 

@@ -9,8 +9,6 @@
 #include "settings.h"
 #include "util.h"
 
-#define DOCKER_SOCKET "/run/docker.sock"
-#define CONTAINERD_SOCKET "/run/containerd/containerd.sock"
 #define DOCKER_READY_TIMEOUT_MS 60000u
 #define DOCKER_PING_INTERVAL_MS 100u
 #define DOCKER_PING_ATTEMPT_MS 2000u

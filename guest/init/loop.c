@@ -137,7 +137,7 @@ static void check_dockerd(struct init_state *s, uint64_t now)
                 docker_ping_stop(&s->ping);
         if (s->ping.fd >= 0 || now < s->next_ping)
                 return;
-        if (docker_ping_start(&s->ping, DOCKER_SOCKET, now + DOCKER_PING_ATTEMPT_MS) < 0)
+        if (docker_ping_start(&s->ping, WIRE_PATH_DOCKER_SOCKET, now + DOCKER_PING_ATTEMPT_MS) < 0)
                 s->next_ping = now + DOCKER_PING_INTERVAL_MS;
 }
 

@@ -30,7 +30,7 @@
  * gets the reason too; until then only the probe flag is trusted. */
 static const char *read_cmdline(struct init_state *s, char *why, size_t cap)
 {
-        static char text[INIT_CMDLINE_MAX + 1];
+        static char text[INIT_CMDLINE_BUF];
         struct init_cmdline_error err = { 0 };
         int r = read_file("/proc/cmdline", text, sizeof(text));
         size_t len;
@@ -178,12 +178,12 @@ static void wait_for_settings(struct init_state *s)
 
 static void write_eci_json(struct init_state *s)
 {
-        int r = mkdir_p(ECI_SETTINGS_DIR, 0700);
+        int r = mkdir_p(WIRE_PATH_ECI_DIR, 0700);
 
         if (r == 0)
-                r = write_file(ECI_SETTINGS_FILE, s->settings.eci_json, 0600);
+                r = write_file(WIRE_PATH_ECI_JSON, s->settings.eci_json, 0600);
         if (r < 0)
-                init_fail(s, "settings", "write %s: %s", ECI_SETTINGS_FILE, strerror(-r));
+                init_fail(s, "settings", "write %s: %s", WIRE_PATH_ECI_JSON, strerror(-r));
 }
 
 static void write_daemon_json(struct init_state *s)
@@ -200,7 +200,7 @@ static void write_daemon_json(struct init_state *s)
          * beside ecivm-runc, so tests can show what ECI prevents */
         if (path_exists(TEST_RUNTIME_MARKER)) {
                 cfg.runtime_name = "plain-runc";
-                cfg.runtime_path = "/usr/libexec/ecivm/runc";
+                cfg.runtime_path = WIRE_PATH_REAL_RUNC;
                 cfg.runtime_extra = true;
         }
         cfg.extra_members = settings_object_members(s->settings.daemon_options, members, sizeof(members));
@@ -209,9 +209,9 @@ static void write_daemon_json(struct init_state *s)
         n = daemon_json_build(&cfg, text, sizeof(text));
         if (n < 0)
                 init_fail(s, "daemon-json", "build daemon.json: %s", strerror((int) -n));
-        r = write_file("/etc/docker/daemon.json", text, 0600);
+        r = write_file(WIRE_PATH_DAEMON_JSON, text, 0600);
         if (r < 0)
-                init_fail(s, "daemon-json", "write /etc/docker/daemon.json: %s", strerror(-r));
+                init_fail(s, "daemon-json", "write %s: %s", WIRE_PATH_DAEMON_JSON, strerror(-r));
 }
 
 void start_service(struct init_state *s, enum service_id id)
@@ -235,10 +235,10 @@ static void start_services(struct init_state *s)
          * the boot under TCG, then overlaps on the two vCPUs. */
         start_service(s, SVC_CONTAINERD);
         start_service(s, SVC_DOCKERD);
-        r = service_wait_socket(&s->svc[SVC_CONTAINERD], CONTAINERD_SOCKET, CONTAINERD_WAIT_MS);
+        r = service_wait_socket(&s->svc[SVC_CONTAINERD], WIRE_PATH_CONTAINERD_SOCKET, CONTAINERD_WAIT_MS);
         if (r < 0) {
                 log_tail("containerd", s->svc[SVC_CONTAINERD].log_path, s->svc[SVC_CONTAINERD].log_start, 10);
-                init_fail(s, "services", "containerd socket %s: %s", CONTAINERD_SOCKET,
+                init_fail(s, "services", "containerd socket %s: %s", WIRE_PATH_CONTAINERD_SOCKET,
                           r == -ECHILD ? "containerd exited" : strerror(-r));
         }
         log_msg("containerd up at %llu ms", (unsigned long long) now_ms());

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "contract.h"
 #include "mounts.h"
 #include "util.h"
 
@@ -123,14 +124,14 @@ int mounts_stage2(const char **what)
 
         if (r < 0)
                 return r;
-        r = bind_data_dir("/data/docker", "/var/lib/docker", what);
+        r = bind_data_dir("/data/docker", WIRE_PATH_DOCKER_ROOT, what);
         if (r < 0)
                 return r;
         r = bind_data_dir("/data/containerd", "/var/lib/containerd", what);
         if (r < 0)
                 return r;
         /* a mount of its own, so dockerd's namespace can share just it */
-        r = bind_data_dir(DOCKERD_EXEC_ROOT, DOCKERD_EXEC_ROOT, what);
+        r = bind_data_dir(WIRE_PATH_DOCKER_EXEC_ROOT, WIRE_PATH_DOCKER_EXEC_ROOT, what);
         if (r < 0)
                 return r;
         *what = "/ (make-rshared)";
@@ -215,7 +216,7 @@ int mounts_enter_dockerd_namespace(void)
                 if (sscanf(line, "%*s %*s %*s %*s %ms", &target) != 1)
                         continue;
                 unescape_octal(target);
-                if (!under(target, DOCKERD_DATA_ROOT) && !under(target, DOCKERD_EXEC_ROOT) &&
+                if (!under(target, WIRE_PATH_DOCKER_ROOT) && !under(target, WIRE_PATH_DOCKER_EXEC_ROOT) &&
                     mount(NULL, target, NULL, MS_SLAVE, NULL) < 0 && errno != EINVAL && errno != ENOENT) {
                         int e = errno;
 

@@ -14,11 +14,8 @@ int mounts_root(const char *dev, const char *fstype, const char **what);
 int mounts_has_ext4(const char *dev);
 int mounts_data(const char *dev, const char **what);
 int mounts_stage2(const char **what);
-#define DOCKERD_DATA_ROOT "/var/lib/docker"
-#define DOCKERD_EXEC_ROOT "/run/docker"
-
 /* In a child about to exec dockerd: a mount namespace of its own that
- * shares only DOCKERD_DATA_ROOT and DOCKERD_EXEC_ROOT with the VM. */
+ * shares only WIRE_PATH_DOCKER_ROOT and WIRE_PATH_DOCKER_EXEC_ROOT with the VM. */
 int mounts_enter_dockerd_namespace(void);
 /* Unmounts everything at or below PREFIX, deepest first; busy ones lazily. */
 void mounts_umount_tree(const char *prefix);

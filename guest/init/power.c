@@ -45,7 +45,7 @@ _noreturn_ static void teardown_and_power_off(void)
 {
         kill_leftovers();
         sync();
-        mounts_umount_tree("/var/lib/docker");
+        mounts_umount_tree(WIRE_PATH_DOCKER_ROOT);
         mounts_umount_tree("/var/lib/containerd");
         mounts_umount_tree("/data");
         log_msg("power off");

@@ -14,13 +14,13 @@
 #include "util.h"
 
 static const char *const containerd_argv[] = { "/usr/bin/containerd", NULL };
-static const char *const dockerd_argv[] = { "/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json", NULL };
+static const char *const dockerd_argv[] = { "/usr/sbin/dockerd", "--config-file", WIRE_PATH_DAEMON_JSON, NULL };
 static const char *const agent_argv[] = { "/usr/libexec/ecivm/ecivm-agent", NULL };
 /* the containers' /proc views (ecivm-runc binds /var/lib/lxcfs/proc/...);
  * -l: per-container load averages */
 static const char *const lxcfs_argv[] = { "/usr/bin/lxcfs", "-l", "/var/lib/lxcfs", NULL };
 /* the containers' /proc/diskstats, from their cgroup's io.stat */
-static const char *const procfs_argv[] = { "/usr/libexec/ecivm/ecivm-procfs", "/run/ecivm-procfs", NULL };
+static const char *const procfs_argv[] = { "/usr/libexec/ecivm/ecivm-procfs", WIRE_PATH_PROCFS_DIR, NULL };
 static const char *const service_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL };
 
 void services_init(struct service svc[SVC_COUNT])
@@ -37,7 +37,7 @@ void services_init(struct service svc[SVC_COUNT])
                                 .optional = 1, .mount_point = "/var/lib/lxcfs",
                                 .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
                 [SVC_PROCFS] = { .name = "ecivm-procfs", .argv = procfs_argv, .log_path = "/var/log/ecivm-procfs.log",
-                                 .optional = 1, .mount_point = "/run/ecivm-procfs",
+                                 .optional = 1, .mount_point = WIRE_PATH_PROCFS_DIR,
                                  .oom_score_adj = SERVICE_OOM_SCORE_ADJ },
         };
 

@@ -42,18 +42,47 @@ static const char *get_object(const struct wire_control *m, const char *name, ch
         return why;
 }
 
+/* KEY's place in OUT. */
+static char *text_of(struct guest_settings *out, enum wire_settings_key key, size_t *ret_cap)
+{
+        switch (key) {
+        case WIRE_SETTINGS_DAEMON_OPTIONS:
+                *ret_cap = sizeof(out->daemon_options);
+                return out->daemon_options;
+        case WIRE_SETTINGS_ECI_JSON:
+                *ret_cap = sizeof(out->eci_json);
+                return out->eci_json;
+        case WIRE_SETTINGS_DIGEST:
+        case WIRE_SETTINGS_N_KEYS:
+                break;
+        }
+        *ret_cap = 0;
+        return NULL;
+}
+
 const char *settings_parse(const struct wire_control *m, struct guest_settings *out)
 {
-        const char *digest = wire_control_get(m, "digest");
-        const char *why;
+        static char why[96];
+        const char *name = wire_settings_keys[WIRE_SETTINGS_DIGEST].key;
+        const char *digest = wire_control_get(m, name);
 
-        if (!digest || !is_digest(digest))
-                return "settings: digest missing or not 64 hex digits";
-        why = get_object(m, "daemon_options", out->daemon_options, sizeof(out->daemon_options));
-        if (!why)
-                why = get_object(m, "eci_json", out->eci_json, sizeof(out->eci_json));
-        if (why)
+        if (!digest || !is_digest(digest)) {
+                snprintf(why, sizeof(why), "settings: %s missing or not 64 hex digits", name);
                 return why;
+        }
+        for (int k = 0; k < WIRE_SETTINGS_N_KEYS; k++) {
+                size_t cap;
+                char *text = text_of(out, k, &cap);
+                const char *problem;
+
+                if (wire_settings_keys[k].type != WIRE_SETTINGS_TYPE_TEXT)
+                        continue;
+                if (!text)
+                        return "settings: a text key without a buffer";
+                problem = get_object(m, wire_settings_keys[k].key, text, cap);
+                if (problem)
+                        return problem;
+        }
         memcpy(out->digest, digest, 65);
         out->received = true;
         return NULL;

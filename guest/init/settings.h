@@ -7,12 +7,9 @@
 
 #include "wire.h"
 
-#define ECI_SETTINGS_DIR "/run/ecivm"
-#define ECI_SETTINGS_FILE ECI_SETTINGS_DIR "/eci.json"
-
 struct guest_settings {
         bool received;
-        bool applied;   /* daemon.json and eci.json written: later pushes must match */
+        bool applied;   /* daemon.json and WIRE_PATH_ECI_JSON written: later pushes must match */
         char digest[65];
         char daemon_options[WIRE_SETTINGS_TEXT_MAX + 1]; /* a JSON object */
         char eci_json[WIRE_SETTINGS_TEXT_MAX + 1];       /* a JSON object */

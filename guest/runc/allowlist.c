@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "allowlist.h"
+#include "contract.h"
 
 /* "docker.io/library/busybox" -> "busybox"; "docker.io/x/y" -> "x/y" */
 static const char *familiar(const char *name)
@@ -200,8 +201,9 @@ static GHashTable *load_layers(const char *docker_root, JsonObject *repos, const
 
 gboolean eci_allowlist_allows(const char *settings_path, const char *docker_root, const char *container_id)
 {
-        static const char *const images_path[] = { "dockerSocketMount", "imageList", "images", NULL };
-        static const char *const derived_path[] = { "dockerSocketMount", "imageList", "allowDerivedImages", NULL };
+        static const char *const images_path[] = { WIRE_ECI_DOCKER_SOCKET_MOUNT, WIRE_ECI_IMAGE_LIST, WIRE_ECI_IMAGES, NULL };
+        static const char *const derived_path[] = { WIRE_ECI_DOCKER_SOCKET_MOUNT, WIRE_ECI_IMAGE_LIST,
+                                                    WIRE_ECI_ALLOW_DERIVED_IMAGES, NULL };
         static const char *const name_path[] = { "Config", "Image", NULL };
         static const char *const id_path[] = { "Image", NULL };
         g_autoptr(JsonNode) settings = load(settings_path);

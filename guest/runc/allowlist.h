@@ -1,5 +1,5 @@
 /* The admin's image allow-list for Docker socket mounts
- * (dockerSocketMount.imageList in /run/ecivm/eci.json, written by ecivm-init
+ * (dockerSocketMount.imageList in WIRE_PATH_ECI_JSON, written by ecivm-init
  * from the settings the host pushes). */
 #ifndef ECIVM_RUNC_ALLOWLIST_H
 #define ECIVM_RUNC_ALLOWLIST_H

@@ -23,22 +23,23 @@
 
 #include "../engine-grant.h"
 #include "allowlist.h"
+#include "contract.h"
 #include "facts.h"
 #include "grant.h"
 #include "idalloc.h"
 #include "policy.h"
 #include "rootfs.h"
 
-#define REAL_RUNC "/usr/libexec/ecivm/runc"
-#define ECI_SETTINGS "/run/ecivm/eci.json" /* written by ecivm-init from the host's settings push */
+#define REAL_RUNC WIRE_PATH_REAL_RUNC
+#define ECI_SETTINGS WIRE_PATH_ECI_JSON /* written by ecivm-init from the host's settings push */
 #define RANGES_DIR "/data/ecivm-runc"
 #define ROOTFS_DIR "/run/ecivm-runc"
-#define ENGINE_SOCKET ENGINE_SOCK /* ecivm-agent's, filtered by the host */
+#define ENGINE_SOCKET WIRE_PATH_ENGINE_SOCKET /* ecivm-agent's, filtered by the host */
 #define DOCKER_ROOT ECI_DOCKER_ROOT
 /* where dockerd's BuildKit executor puts a build step's bundle */
 #define BUILDKIT_BUNDLES DOCKER_ROOT "/buildkit/executor/"
 #define LXCFS_DIR "/var/lib/lxcfs"
-#define PROCFS_DIR "/run/ecivm-procfs"
+#define PROCFS_DIR WIRE_PATH_PROCFS_DIR
 #define DEFAULT_RUNC_ROOT "/run/runc"
 #define ID_FIRST 100000u
 #define ID_SIZE 65536u

@@ -11,8 +11,10 @@
 
 #include <glib.h>
 
-#define ECI_DOCKER_ROOT "/var/lib/docker"
-#define ECI_DOCKER_SOCKET "/run/docker.sock"
+#include "contract.h"
+
+#define ECI_DOCKER_ROOT WIRE_PATH_DOCKER_ROOT
+#define ECI_DOCKER_SOCKET WIRE_PATH_DOCKER_SOCKET
 
 typedef enum {
         ECI_SOURCE_OTHER,          /* any other path of the VM */

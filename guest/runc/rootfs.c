@@ -31,9 +31,10 @@
 
 #include "mountinfo.h"
 #include "policy.h"
+#include "contract.h"
 #include "rootfs.h"
 
-#define OVERLAY_ROOT "/var/lib/docker/overlay2"
+#define OVERLAY_ROOT WIRE_PATH_DOCKER_ROOT "/overlay2"
 #define MAX_LAYERS 128
 
 static gboolean fail(GError **error, const char *what, const char *path)

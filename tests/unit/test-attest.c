@@ -68,17 +68,19 @@ static GHashTable *parse_case(const char *text)
         return o;
 }
 
-static void add_daemon_json(struct wire_control *c, const char *text)
+static void add_daemon_json(struct wire_control *c, const char *name, const char *text)
 {
         g_autofree char *len = g_strdup_printf("%zu", strlen(text));
         GString *hex = g_string_new(NULL);
         guint chunk = 0;
+        char key[64];
 
-        assert_int_equal(wire_control_add(c, "daemon_json_len", len), 0);
+        assert_int_equal(wire_evidence_hex_key(key, sizeof(key), name, 0, 0), 0);
+        assert_int_equal(wire_control_add(c, key, len), 0);
         for (gsize i = 0; text[i]; i++) {
                 g_string_append_printf(hex, "%02x", (unsigned char) text[i]);
                 if (hex->len == WIRE_EVIDENCE_HEX_CHUNK || !text[i + 1]) {
-                        g_autofree char *key = g_strdup_printf("daemon_json.%u", chunk++);
+                        assert_int_equal(wire_evidence_hex_key(key, sizeof(key), name, chunk++, 1), 0);
                         assert_int_equal(wire_control_add(c, key, hex->str), 0);
                         g_string_truncate(hex, 0);
                 }
@@ -88,28 +90,43 @@ static void add_daemon_json(struct wire_control *c, const char *text)
 
 #define SETTINGS_DIGEST "ac95521ee05fdcceee4b43837f687a705866eda3ef3f12bfbf76006d3d909b16" /* sha256 of {"cpus":2} */
 
+/* The guest's EVIDENCE_REPLY: every field of the table, "guest.<key>" of
+ * the case or a healthy guest's value. */
 static JsonNode *evidence(GHashTable *o, const EcivmManifest *m)
 {
+        const char *healthy[WIRE_EVIDENCE_N_FIELDS] = {
+                [WIRE_EVIDENCE_NONCE] = NONCE,
+                [WIRE_EVIDENCE_KERNEL] = m->kernel.release,
+                [WIRE_EVIDENCE_CMDLINE] = m->cmdline,
+                [WIRE_EVIDENCE_BOOT_ID] = "0c3e8a0e-7d1b-4f3c-a8a1-2b1d2f9c9e11",
+                [WIRE_EVIDENCE_LOCKDOWN] = "none [integrity] confidentiality",
+                [WIRE_EVIDENCE_MODULES_DISABLED] = "1",
+                [WIRE_EVIDENCE_TAINTED] = "0",
+                [WIRE_EVIDENCE_VERITY] = "V",
+                [WIRE_EVIDENCE_KPTR_RESTRICT] = "2",
+                [WIRE_EVIDENCE_DMESG_RESTRICT] = "1",
+                [WIRE_EVIDENCE_UNPRIVILEGED_BPF_DISABLED] = "1",
+                [WIRE_EVIDENCE_KEXEC_LOAD_DISABLED] = "1",
+                [WIRE_EVIDENCE_ROOT_RO] = "1",
+                [WIRE_EVIDENCE_LOGIN_PATHS] = "none",
+                [WIRE_EVIDENCE_SETTINGS_DIGEST] = SETTINGS_DIGEST,
+                [WIRE_EVIDENCE_DAEMON_JSON] = DAEMON_JSON,
+        };
         struct wire_control c = { .verb = WIRE_V_EVIDENCE_REPLY, .id = 7 };
         g_autoptr(GError) error = NULL;
         JsonNode *n;
 
-        wire_control_add(&c, "nonce", get(o, "guest.nonce", NONCE));
-        wire_control_add(&c, "kernel", get(o, "guest.kernel", m->kernel.release));
-        wire_control_add(&c, "cmdline", get(o, "guest.cmdline", m->cmdline));
-        wire_control_add(&c, "boot_id", "0c3e8a0e-7d1b-4f3c-a8a1-2b1d2f9c9e11");
-        wire_control_add(&c, "lockdown", get(o, "guest.lockdown", "none [integrity] confidentiality"));
-        wire_control_add(&c, "modules_disabled", get(o, "guest.modules_disabled", "1"));
-        wire_control_add(&c, "tainted", get(o, "guest.tainted", "0"));
-        wire_control_add(&c, "verity", get(o, "guest.verity", "V"));
-        wire_control_add(&c, "kptr_restrict", get(o, "guest.kptr_restrict", "2"));
-        wire_control_add(&c, "dmesg_restrict", get(o, "guest.dmesg_restrict", "1"));
-        wire_control_add(&c, "unprivileged_bpf_disabled", get(o, "guest.unprivileged_bpf_disabled", "1"));
-        wire_control_add(&c, "kexec_load_disabled", get(o, "guest.kexec_load_disabled", "1"));
-        wire_control_add(&c, "root_ro", get(o, "guest.root_ro", "1"));
-        wire_control_add(&c, "login_paths", get(o, "guest.login_paths", "none"));
-        wire_control_add(&c, "settings_digest", get(o, "guest.settings_digest", SETTINGS_DIGEST));
-        add_daemon_json(&c, get(o, "guest.daemon_json", DAEMON_JSON));
+        for (guint i = 0; i < WIRE_EVIDENCE_N_FIELDS; i++) {
+                const struct wire_evidence_member_info *f = &wire_evidence_members[i];
+                g_autofree char *name = g_strdup_printf("guest.%s", f->key);
+                const char *v = get(o, name, healthy[i]);
+
+                assert_non_null(v);
+                if (f->type == WIRE_EVIDENCE_TYPE_HEX_TEXT)
+                        add_daemon_json(&c, f->key, v);
+                else
+                        wire_control_add(&c, f->key, v);
+        }
         n = ecivm_attest_evidence_from_wire(&c, &error);
         assert_non_null(n);
         return n;

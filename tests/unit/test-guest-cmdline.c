@@ -49,13 +49,13 @@ static void golden_case(const char *subdir, const char *name)
 
 static void test_too_long(void **state)
 {
-        char *text = malloc(INIT_CMDLINE_MAX + 64);
+        char *text = malloc(WIRE_CMDLINE_MAX + 64);
         struct init_cmdline c;
 
         assert_non_null(text);
-        memset(text, 'a', INIT_CMDLINE_MAX + 63);
+        memset(text, 'a', WIRE_CMDLINE_MAX + 63);
         memcpy(text, "ecivm.root=/dev/vda ecivm.data=/dev/vdb ", 40);
-        text[INIT_CMDLINE_MAX + 63] = '\0';
+        text[WIRE_CMDLINE_MAX + 63] = '\0';
         assert_int_equal(init_cmdline_parse(text, &c, NULL), -EINVAL);
         free(text);
 }
