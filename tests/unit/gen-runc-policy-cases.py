@@ -202,6 +202,12 @@ case("bind-docker-init", {"dockerInit": "/usr/bin/tini-static", "binds": {"/usr/
 case("refuse-bind-docker-init-writable", {"dockerInit": "/usr/bin/tini-static", "binds": {"/usr/bin/docker-init": ["/usr/bin/tini-static", "plain"]}}, add_bind("/usr/bin/docker-init", "/sbin/docker-init", ("bind",)))
 case("refuse-build-step-bind-layer-through-link", {"buildStep": True, "binds": dict(bk_binds, **{layer: [layer, "foreign"]})}, both(buildkit, add_bind(layer, "/cache", ("rbind",))))
 
+# cases that pin the classifier's edges (mutants in tests/mutation/mutants.txt)
+case("refuse-bind-docker-sock-unresolved-allow-listed", {"socketMountAllowed": True, "engineSocket": engine, "binds": {"/run/docker.sock": ["/run/docker.sock", "unresolved"]}}, add_bind("/run/docker.sock", "/var/run/docker.sock"))
+case("refuse-bind-volume-opts-file", {"binds": {"/var/lib/docker/volumes/v/opts.json": ["/var/lib/docker/volumes/v/opts.json", "plain"]}}, add_bind("/var/lib/docker/volumes/v/opts.json", "/o"))
+case("refuse-bind-own-config", {"binds": {"/var/lib/docker/containers/c1/config.v2.json": ["/var/lib/docker/containers/c1/config.v2.json", "plain"]}}, add_bind("/var/lib/docker/containers/c1/config.v2.json", "/cfg"))
+case("refuse-build-step-bind-dotdot-realpath", {"buildStep": True, "binds": dict(bk_binds, **{"/x": ["/var/lib/docker/overlay2/../containers", "plain"]})}, both(buildkit, add_bind("/x", "/c")))
+
 for name, d in cases.items():
     with open(name + ".json", "w") as fh:
         json.dump(d, fh, indent=2)
