@@ -121,5 +121,35 @@ plant_runc_overmount "" || bail "reproduction setup (ecivm-runc)"
 want="ecivm: mounting /var/lib/docker/volumes/ecivvols/_data is not allowed: a volume's data must be a directory"
 [[ $plant == *"$want"* ]] && ok "ecivm-runc alone refuses the volume of the volumes dir (${want#ecivm: })" ||
         not_ok "planting under ecivm-runc: $plant"
+# A volume's _data swapped with a symlink to a VM directory, as fast as a
+# plain-runc container holding the volumes dir can, while ecivm-runc starts
+# containers on that volume: each start mounts the real directory or is
+# refused naming the rule; none ever mounts the VM's directory.
+indocker volume create ecirace >/dev/null
+indocker run --rm --runtime=plain-runc -v ecirace:/r bb sh -c 'echo real >/r/marker' >/dev/null
+indocker run -d --name eciswap --runtime=plain-runc -v ecivvols:/vv bb sh -c 'cd /vv/ecirace &&
+        ln -s /usr/libexec/ecivm link && end=$(($(date +%s) + 240)) &&
+        while [ "$(date +%s)" -lt "$end" ]; do mv _data real_; mv link _data; mv _data link; mv real_ _data; done' >/dev/null
+plain_leaked=0
+for i in $(seq 1 8); do
+        o=$(indocker run --rm --runtime=plain-runc -v ecirace:/r bb sh -c 'cat /r/marker 2>/dev/null || ls /r' 2>&1)
+        case $o in *ecivm-agent* | *runc*) plain_leaked=$((plain_leaked + 1)) ;; esac
+done
+[ "$plain_leaked" -ge 1 ] && ok "under plain runc $plain_leaked of 8 starts during the swaps mounted the VM's /usr/libexec/ecivm" ||
+        not_ok "the swap race never reached the VM's directory under plain runc (the check below would be vacuous)"
+real=0 refused=0 other=0 leaked=0
+for i in $(seq 1 12); do
+        o=$(indocker run --rm -v ecirace:/r bb sh -c 'cat /r/marker 2>/dev/null || ls /r' 2>&1)
+        case $o in
+        *ecivm-agent* | *runc*) leaked=$((leaked + 1)); diag "start $i mounted the VM's directory: $o" ;;
+        real) real=$((real + 1)) ;;
+        *"ecivm: mounting /var/lib/docker/volumes/ecirace/_data is not allowed: "*) refused=$((refused + 1)) ;;
+        *) other=$((other + 1)); diag "start $i: $o" ;;
+        esac
+done
+indocker rm -f eciswap >/dev/null 2>&1
+[ "$leaked" = 0 ] && [ "$real" -ge 1 ] && [ "$refused" -ge 1 ] &&
+        ok "12 starts during _data swaps: $real mounted the volume, $refused refused by the rule, $other failed in dockerd, 0 mounted the VM's directory" ||
+        not_ok "starts during _data swaps: real $real refused $refused other $other leaked $leaked"
 docker rm -f "$DRIVER" >/dev/null # its sleep ignores SIGTERM: dockerd's shutdown would wait for it
 finish
