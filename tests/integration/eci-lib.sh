@@ -132,7 +132,8 @@ view() { awk -v k="$1" '$1 == k { print $2 }' <<<"$views"; }
 # attempt without an entry must start and be confined (its own check of the
 # effect prints ESCAPED otherwise); any other refusal is a failure.
 NS_RULE="is not allowed: containers cannot share namespaces with the VM"
-BIND_RULE="is not allowed: (the engine's sockets can only be mounted into allow-listed images|it would expose)"
+BIND_RULE="is not allowed: (the engine's sockets can only be mounted into allow-listed images|it would expose|\
+containers may only mount volumes|a volume's data must be a directory of its own)"
 declare -A REFUSAL=(
         [pid-host]="--pid=host $NS_RULE"
         [network-host]="--network=host $NS_RULE"
@@ -146,12 +147,13 @@ declare -A REFUSAL=(
         [sock-parent-var-run-symlink]="(mounting|bind mount of) /var/run $BIND_RULE"
         [sock-containerd]="(mounting|bind mount of) /run/containerd $BIND_RULE"
         [sock-root]="(mounting|bind mount of) / $BIND_RULE"
-        [sock-named-volume-bind]="bind mount of /var/lib/docker/volumes/ecirunvol/_data $BIND_RULE"
-        [data-root]="bind mount of /var/lib/docker $BIND_RULE"
-        [image-layers]="bind mount of /var/lib/docker/overlay2 $BIND_RULE"
+        [sock-named-volume-bind]="(mounting|bind mount of) /var/lib/docker/volumes/ecirunvol/_data $BIND_RULE"
+        [data-root]="(mounting|bind mount of) /var/lib/docker $BIND_RULE"
+        [image-layers]="(mounting|bind mount of) /var/lib/docker/overlay2 $BIND_RULE"
+        [umount-ro-host-bind]="(mounting|bind mount of) /usr/lib $BIND_RULE"
         [mount-cgroup-release-agent]="--cgroupns=host $NS_RULE"
         [device-vda]="--device is not allowed: containers cannot use the VM's devices"
-        [dev-bind-vda-cgroup-rule]="--device-cgroup-rule is not allowed: containers cannot use the VM's devices|bind mount of /dev/vda $BIND_RULE"
+        [dev-bind-vda-cgroup-rule]="--device-cgroup-rule is not allowed: containers cannot use the VM's devices|(mounting|bind mount of) /dev/vda $BIND_RULE"
         [oom-score-negative]="--oom-score-adj=-1000 is not allowed: containers cannot outlast the VM's services when memory runs out"
         [nsenter-pid1]="--pid=host $NS_RULE"
         [nsenter-via-proc-bind]="(mounting|bind mount of) /proc $BIND_RULE"
