@@ -49,7 +49,9 @@ want="ecivm: --pid=host is not allowed: containers cannot share namespaces with 
 make_probe_image || bail "probe image"
 docker volume create ecirovol >/dev/null || bail "volume"
 out=$(docker volume create --driver local -o type=none -o o=bind -o device=/run ecirunvol 2>&1)
-[[ $out == *"ecivm: "* ]] && ok "a named volume binding /run is refused at the host socket (${out#*ecivm: })" ||
+want="ecivm: mounting /run is not allowed: the engine's sockets can only be mounted into allow-listed images"
+[[ $out == *"$want"* ]] && ! docker volume inspect ecirunvol >/dev/null 2>&1 &&
+        ok "a named volume binding /run is refused at the host socket, and not made (${out#*ecivm: })" ||
         not_ok "volume binding /run: $out"
 
 # immutable read-only binds still work as binds: content, read-only,
@@ -140,6 +142,13 @@ out=$(DOCKER_BUILDKIT=0 docker build --network=host "$T/ctx" 2>&1)
 # message names the rule), or the container starts confined; eci-plain.sh
 # makes each attempt from inside the VM too, where only the runtime stands
 for e in "${ATTEMPTS[@]}"; do
+        if [ "${e%%|*}" = sock-named-volume-bind ]; then
+                # docker run would make an empty ecirunvol: a pass proving nothing
+                n=$((n + 1))
+                echo "ok $n - escape sock-named-volume-bind # SKIP its volume (a bind of /run) is refused at creation" \
+                        "(above); eci-plain.sh makes the attempt inside the VM"
+                continue
+        fi
         run_attempt "" "$e"
         judge_confined "${e%%|*}" ""
 done
