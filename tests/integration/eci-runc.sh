@@ -50,7 +50,8 @@ make_probe_image || bail "probe image"
 docker volume create ecirovol >/dev/null || bail "volume"
 out=$(docker volume create --driver local -o type=none -o o=bind -o device=/run ecirunvol 2>&1)
 [[ $out =~ ecivm:\ volume\ driver\ option\ (type=none|o=bind|device=/run)\ is\ not\ allowed:\ volumes\ may\ not\ bind\ paths\ of\ the\ VM ]] &&
-        ok "a named volume binding /run is refused at the host socket (${out#*ecivm: })" ||
+        ! docker volume inspect ecirunvol >/dev/null 2>&1 &&
+        ok "a named volume binding /run is refused at the host socket, and not made (${out#*ecivm: })" ||
         not_ok "volume binding /run: $out"
 # issue 14's reproductions start with such volumes: each option set that
 # binds a VM path is refused before the volume exists
@@ -160,6 +161,13 @@ out=$(DOCKER_BUILDKIT=0 docker build --network=host "$T/ctx" 2>&1)
 # message names the rule), or the container starts confined; eci-plain.sh
 # makes each attempt from inside the VM too, where only the runtime stands
 for e in "${ATTEMPTS[@]}"; do
+        if [ "${e%%|*}" = sock-named-volume-bind ]; then
+                # docker run would make an empty ecirunvol: a pass proving nothing
+                n=$((n + 1))
+                echo "ok $n - escape sock-named-volume-bind # SKIP its volume (a bind of /run) is refused at creation" \
+                        "(above); eci-plain.sh makes the attempt inside the VM"
+                continue
+        fi
         run_attempt "" "$e"
         judge_confined "${e%%|*}" ""
 done
