@@ -477,6 +477,20 @@ static char *check_command_list(const EcivmApiPolicy *p, const EcivmHttpHead *h,
         return NULL;
 }
 
+/* Swarm services and plugins make containers and mounts from bodies of
+ * their own (service specs, plugin configs) that the create rules never
+ * see; the VM runs one engine, offline, without them. */
+static char *check_cluster_and_plugins(GStrv r)
+{
+        static const char *const closed[] = { "swarm", "services", "plugins", "secrets", "configs", "nodes", NULL };
+
+        for (const char *const *c = closed; r[0] && *c; c++)
+                if (g_str_equal(r[0], *c))
+                        return g_strdup_printf("POST /%s/... is not allowed: swarm mode and engine plugins are not "
+                                               "available in the VM", *c);
+        return NULL;
+}
+
 char *ecivm_api_filter_check(const EcivmApiPolicy *p, EcivmApiOrigin origin, const EcivmHttpHead *h,
                              const char *body, gsize body_len, int *ret_status)
 {
@@ -492,6 +506,8 @@ char *ecivm_api_filter_check(const EcivmApiPolicy *p, EcivmApiOrigin origin, con
                 return why;
         if (!p->eci || !is_post(h))
                 return NULL;
+        if ((why = check_cluster_and_plugins(r)))
+                return why;
         if (g_strv_length(r) == 1 && g_str_equal(r[0], "build")) {
                 if (ecivm_http_query_any(h, "networkmode", is_host, NULL))
                         return g_strdup("docker build --network=host is not allowed: builds cannot use the VM's "
