@@ -68,6 +68,10 @@ for opts in "type=none o=bind device=/var/lib/docker/volumes" "type=none o=bind 
                 docker volume rm -f ecibindvol >/dev/null 2>&1
         fi
 done
+out=$(docker swarm init --listen-addr 127.0.0.1:2377 --advertise-addr 127.0.0.1 2>&1)
+[[ $out == *"ecivm: POST /swarm/... is not allowed: swarm mode and engine plugins are not available in the VM"* ]] &&
+        ok "docker swarm init is refused at the host socket (services would bring mounts of their own)" ||
+        not_ok "docker swarm init: $out"
 out=$(docker run --rm --mount type=volume,src=ecictrmnt,dst=/c,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/var/lib/docker/containers bb true 2>&1)
 [[ $out == *"ecivm: volume driver option"*"is not allowed: volumes may not bind paths of the VM"* ]] &&
         ok "--mount type=volume with bind options is refused at the host socket (${out#*ecivm: })" ||
