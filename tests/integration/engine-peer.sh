@@ -110,6 +110,16 @@ answered "$out" && ok "a plain-runc peer at a uid of the granted range is answer
 out=$(peer $((gbase + 1000)):0)
 refused "$out" $((gbase + 1000)) "gid 0" "a granted uid with the VM's root group is refused"
 
+# --- a restart (runc delete, then create: the grant goes and comes back) ---
+docker restart -t 1 granted >/dev/null || bail "restart of the allow-listed container"
+out=$(docker exec granted engine-get /var/run/docker.sock GET /_ping)
+rbase=$(base_of granted)
+g=$(vm_ls "cat /e/grants/$gid")
+answered "$out" && [ "$g" = "$rbase 65536" ] &&
+        ok "after a restart the allow-listed container is answered again (grant: $g)" ||
+        not_ok "after restart: grant \"$g\", range $rbase, $(head -3 <<<"$out")"
+gbase=$rbase
+
 # --- released: the range stops answering ---
 docker rm -f granted >/dev/null
 out=$(vm_ls "ls /e/grants")
