@@ -1,5 +1,5 @@
 # images fragment: the guest kernel, initramfs, root image and the busybox
-# container tarball, built from Debian bookworm packages by images/build.sh
+# container tarball, built from Debian packages (suite: images/suite) by images/build.sh
 # (see images/README.md).  Not part of `all`: run `make images`.
 #
 # images/out and images/cache (downloaded .debs, unpacked trees) live in the
@@ -12,9 +12,15 @@ EXTRA_DIST += \
 	images/modules.txt \
 	images/root-packages.txt \
 	images/root-drop.txt \
+	images/suite \
 	images/README.md
 
-IMAGES_OUT = $(abs_top_builddir)/images/out
+# `make images SUITE=trixie` builds from another Debian suite than the one
+# pinned in images/suite, into images/out-SUITE (so images/out stays what
+# users boot).
+SUITE =
+IMAGES_SUITE_OPT = $(if $(SUITE),--suite $(SUITE))
+IMAGES_OUT = $(abs_top_builddir)/images/out$(if $(SUITE),-$(SUITE))
 IMAGES_CACHE = $(abs_top_builddir)/images/cache
 
 .PHONY: images images-clean
@@ -28,7 +34,7 @@ IMAGES_CACHE = $(abs_top_builddir)/images/cache
 IMAGES_KEYS = $(abs_top_builddir)/images/keys
 
 images: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
-	$(srcdir)/images/build.sh --out $(IMAGES_OUT) --cache $(IMAGES_CACHE) \
+	$(srcdir)/images/build.sh --out $(IMAGES_OUT) --cache $(IMAGES_CACHE) $(IMAGES_SUITE_OPT) \
 	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --procfs guest/ecivm-procfs
 	vmm/ecivm keygen --if-missing --out $(IMAGES_KEYS) --name image
 	vmm/ecivm manifest --sign-key $(IMAGES_KEYS)/image.key $(IMAGES_OUT)
@@ -37,17 +43,17 @@ images/out/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc gu
 	$(MAKE) $(AM_MAKEFLAGS) images
 
 images-clean:
-	rm -rf $(IMAGES_OUT) $(IMAGES_CACHE)/trees $(IMAGES_CACHE)/resolved.txt \
-	  $(IMAGES_CACHE)/tmp.*
+	rm -rf $(IMAGES_OUT) $(IMAGES_CACHE)/suites/*/trees $(IMAGES_CACHE)/suites/*/resolved.txt \
+	  $(IMAGES_CACHE)/trees $(IMAGES_CACHE)/resolved.txt $(IMAGES_CACHE)/tmp.*
 
 # --- ecivm-runc test image ---
 # images/out-test: the same image plus the real runc as dockerd runtime
 # "plain-runc" (build.sh --test-runtime), so tests/integration/eci-plain.sh can
 # show each escape works without ecivm-runc.  Never the image users boot.
-IMAGES_TEST_OUT = $(abs_top_builddir)/images/out-test
+IMAGES_TEST_OUT = $(abs_top_builddir)/images/out-test$(if $(SUITE),-$(SUITE))
 .PHONY: images-test
 images-test: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
-	$(srcdir)/images/build.sh --out $(IMAGES_TEST_OUT) --cache $(IMAGES_CACHE) \
+	$(srcdir)/images/build.sh --out $(IMAGES_TEST_OUT) --cache $(IMAGES_CACHE) $(IMAGES_SUITE_OPT) \
 	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --procfs guest/ecivm-procfs --test-runtime
 	vmm/ecivm keygen --if-missing --out $(IMAGES_KEYS) --name image
 	vmm/ecivm manifest --sign-key $(IMAGES_KEYS)/image.key $(IMAGES_TEST_OUT)
