@@ -22,6 +22,9 @@ SUITE =
 IMAGES_SUITE_OPT = $(if $(SUITE),--suite $(SUITE))
 IMAGES_OUT = $(abs_top_builddir)/images/out$(if $(SUITE),-$(SUITE))
 IMAGES_CACHE = $(abs_top_builddir)/images/cache
+# ecivm-procfs links libfuse3.so.3 (the host's and bookworm's soname); other
+# suites get the copy with libfuse3 linked in.
+IMAGES_PROCFS = $(if $(filter-out bookworm,$(SUITE)),guest/ecivm-procfs-fuse-static,guest/ecivm-procfs)
 
 .PHONY: images images-clean
 
@@ -33,13 +36,13 @@ IMAGES_CACHE = $(abs_top_builddir)/images/cache
 # build tree trusts images/keys/image.pub by default.
 IMAGES_KEYS = $(abs_top_builddir)/images/keys
 
-images: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
+images: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc $(IMAGES_PROCFS) vmm/ecivm
 	$(srcdir)/images/build.sh --out $(IMAGES_OUT) --cache $(IMAGES_CACHE) $(IMAGES_SUITE_OPT) \
-	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --procfs guest/ecivm-procfs
+	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --procfs $(IMAGES_PROCFS)
 	vmm/ecivm keygen --if-missing --out $(IMAGES_KEYS) --name image
 	vmm/ecivm manifest --sign-key $(IMAGES_KEYS)/image.key $(IMAGES_OUT)
 
-images/out/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
+images/out/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc $(IMAGES_PROCFS) vmm/ecivm
 	$(MAKE) $(AM_MAKEFLAGS) images
 
 images-clean:
@@ -52,12 +55,12 @@ images-clean:
 # show each escape works without ecivm-runc.  Never the image users boot.
 IMAGES_TEST_OUT = $(abs_top_builddir)/images/out-test$(if $(SUITE),-$(SUITE))
 .PHONY: images-test
-images-test: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
+images-test: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc $(IMAGES_PROCFS) vmm/ecivm
 	$(srcdir)/images/build.sh --out $(IMAGES_TEST_OUT) --cache $(IMAGES_CACHE) $(IMAGES_SUITE_OPT) \
-	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --procfs guest/ecivm-procfs --test-runtime
+	  --init guest/ecivm-init --agent guest/ecivm-agent --runc-shim guest/ecivm-runc --procfs $(IMAGES_PROCFS) --test-runtime
 	vmm/ecivm keygen --if-missing --out $(IMAGES_KEYS) --name image
 	vmm/ecivm manifest --sign-key $(IMAGES_KEYS)/image.key $(IMAGES_TEST_OUT)
 
-images/out-test/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc guest/ecivm-procfs vmm/ecivm
+images/out-test/manifest.json: guest/ecivm-init guest/ecivm-agent guest/ecivm-runc $(IMAGES_PROCFS) vmm/ecivm
 	$(MAKE) $(AM_MAKEFLAGS) images-test
 # --- end ecivm-runc test image ---
