@@ -13,6 +13,7 @@ EXTRA_DIST += \
 	images/root-packages.txt \
 	images/root-drop.txt \
 	images/suite \
+	images/suites/trixie/root-packages.txt \
 	images/README.md
 
 # `make images SUITE=trixie` builds from another Debian suite than the one
