@@ -64,4 +64,13 @@ pkglibexec_PROGRAMS += guest/ecivm-procfs
 guest_ecivm_procfs_SOURCES = guest/procfs/main.c guest/procfs/diskstats.c guest/procfs/diskstats.h
 guest_ecivm_procfs_CFLAGS = $(WARN_CFLAGS) $(FUSE_CFLAGS)
 guest_ecivm_procfs_LDADD = $(FUSE_LIBS)
+# The same program with the host's libfuse3.a linked in, for a guest suite
+# whose libfuse3 has another soname (trixie: libfuse3.so.4, the host's
+# bookworm build links libfuse3.so.3); `make images SUITE=…` other than
+# bookworm uses it.  Built only on demand.
+EXTRA_PROGRAMS = guest/ecivm-procfs-fuse-static
+guest_ecivm_procfs_fuse_static_SOURCES = $(guest_ecivm_procfs_SOURCES)
+guest_ecivm_procfs_fuse_static_CFLAGS = $(WARN_CFLAGS) $(FUSE_CFLAGS)
+guest_ecivm_procfs_fuse_static_LDADD = $(FUSE_STATIC_LIBS)
+CLEANFILES += guest/ecivm-procfs-fuse-static
 # --- end ecivm-procfs ---

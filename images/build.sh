@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# images/build.sh: build the ecivm guest images from Debian bookworm packages.
+# images/build.sh: build the ecivm guest images from Debian packages of one
+# suite (images/suite, or --suite).
 #
 #   images/build.sh --out DIR --init PATH/ecivm-init --agent PATH/ecivm-agent
-#                   [--cache DIR] [--runc-shim PATH/ecivm-runc [--procfs PATH/ecivm-procfs]
+#                   [--cache DIR] [--suite NAME] [--update]
+#                   [--runc-shim PATH/ecivm-runc [--procfs PATH/ecivm-procfs]
 #                   [--test-runtime]]
 #
 # Writes into OUT:
@@ -23,10 +25,17 @@
 #                   boot) adds /etc/ecivm/test-runtime, for which ecivm-init
 #                   registers the real runc as dockerd runtime "plain-runc"
 #   bb.tar          busybox rootfs for `docker import` (a container, not the VM)
-#   packages.txt    "name version" of every package in vmlinuz/initrd/root
+#   packages.txt    "name version sha256" of every package in vmlinuz/initrd/
+#                   root (sha256 of the .deb)
 #   root.verity     dm-verity hash tree of root.erofs (veritysetup format)
-#   build-info.env  KEY=VALUE: KERNEL_RELEASE, ROOT_FORMAT, the sha256 sums
+#   build-info.env  KEY=VALUE: SUITE, KERNEL_RELEASE, ROOT_FORMAT, the sha256 sums
 #
+# The package source is this script's own apt configuration in
+# CACHE/suites/SUITE/apt (sources list, lists, state, archive cache), not the
+# host's: the suite's main, -updates and -security archives (component main)
+# at the mirrors the host's apt sources use for Debian, checked with
+# debian-archive-keyring.  Its lists are fetched when missing, older than a
+# day, or with --update.
 # Packages are fetched with apt-get download (into CACHE/debs, kept) and
 # unpacked with dpkg-deb -x; no maintainer script runs.  Every step keeps a
 # stamp (hash of its inputs: package versions, input binaries, this script
@@ -51,7 +60,9 @@ usage() {
   cat <<'EOF'
 usage: images/build.sh --out DIR --init PATH/ecivm-init --agent PATH/ecivm-agent [--cache DIR]
   --out DIR     where the images go (default: images/out)
-  --cache DIR   downloaded .debs, unpacked trees (default: images/cache)
+  --cache DIR   downloaded .debs, apt lists, unpacked trees (default: images/cache)
+  --suite NAME  Debian suite of the guest packages (default: images/suite)
+  --update      fetch the suite's package lists even if they are less than a day old
   --init PATH   static x86_64 ecivm-init: /init of the initramfs, /sbin/ecivm-init of the root
   --agent PATH  static x86_64 ecivm-agent: /usr/libexec/ecivm/ecivm-agent of the root
   --runc-shim PATH  x86_64 ecivm-runc: the root's /usr/sbin/runc (the real one moves to
@@ -66,15 +77,18 @@ EOF
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 SELF=$HERE/$(basename -- "${BASH_SOURCE[0]}")
 OUT=$HERE/out CACHE=$HERE/cache INIT='' AGENT='' RUNC_SHIM='' PROCFS='' TEST_RUNTIME=''
+SUITE='' UPDATE=''
 while (($#)); do
   case $1 in
-    --out|--cache|--init|--agent|--runc-shim|--procfs)
+    --out|--cache|--init|--agent|--runc-shim|--procfs|--suite)
       (($# >= 2)) || die "$1 needs a value (see --help)"
       case $1 in
         --out) OUT=$2 ;; --cache) CACHE=$2 ;; --init) INIT=$2 ;; --agent) AGENT=$2 ;;
-        --runc-shim) RUNC_SHIM=$2 ;; --procfs) PROCFS=$2 ;;
+        --runc-shim) RUNC_SHIM=$2 ;; --procfs) PROCFS=$2 ;; --suite) SUITE=$2 ;;
       esac
       shift 2 ;;
+    --suite=*) SUITE=${1#*=}; shift ;;
+    --update) UPDATE=1; shift ;;
     --out=*) OUT=${1#*=}; shift ;;
     --cache=*) CACHE=${1#*=}; shift ;;
     --init=*) INIT=${1#*=}; shift ;;
@@ -106,9 +120,23 @@ FORBIDDEN=(/bin/sh /bin/bash /bin/dash /bin/rbash /bin/zsh /bin/ksh /bin/mksh
   /usr/sbin/sshd /usr/sbin/dropbear /usr/sbin/telnetd /bin/login /usr/bin/su
   /bin/su /usr/bin/sudo /usr/sbin/nologin)
 
-MODULES_LIST=$HERE/modules.txt
-ROOT_PACKAGES_LIST=$HERE/root-packages.txt
-ROOT_DROP_LIST=$HERE/root-drop.txt
+# Read data file lines without comments and blanks.
+read_list() { sed -e 's/#.*//' -e 's/[[:space:]]\+$//' -e 's/^[[:space:]]\+//' -e '/^$/d' -- "$1"; }
+
+# The suite: pinned in images/suite, --suite for another one.
+SUITE_FILE=$HERE/suite
+if [[ -z $SUITE ]]; then
+  [[ -r $SUITE_FILE ]] || die "missing data file $SUITE_FILE"
+  SUITE=$(read_list "$SUITE_FILE" | head -n1)
+fi
+[[ $SUITE =~ ^[a-z][a-z0-9]*$ ]] || die "suite \"$SUITE\": expected a Debian suite name such as bookworm or trixie"
+COMPONENTS=main
+# Data files: images/suites/SUITE/NAME where it exists (package names change
+# between suites), else images/NAME.
+data_file() { if [[ -e $HERE/suites/$SUITE/$1 ]]; then echo "$HERE/suites/$SUITE/$1"; else echo "$HERE/$1"; fi; }
+MODULES_LIST=$(data_file modules.txt)
+ROOT_PACKAGES_LIST=$(data_file root-packages.txt)
+ROOT_DROP_LIST=$(data_file root-drop.txt)
 
 T_START=${EPOCHREALTIME/./}
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -116,8 +144,6 @@ secs_since() { local d=$(( $(now_us) - $1 )); printf '%d.%d' $((d / 1000000)) $(
 mb() { local s; s=$(stat -c %s -- "$1"); awk -v s="$s" 'BEGIN { if (s < 10e6) printf "%.1f MB", s/1e6; else printf "%.0f MB", s/1e6 }'; }
 sha_str() { sha256sum | cut -d' ' -f1; }
 sha_file() { sha256sum -- "$1" | cut -d' ' -f1; }
-# Data file lines without comments and blanks.
-read_list() { sed -e 's/#.*//' -e 's/[[:space:]]\+$//' -e 's/^[[:space:]]\+//' -e '/^$/d' -- "$1"; }
 
 for tool in apt-get:apt apt-cache:apt dpkg-deb:dpkg depmod:kmod modprobe:kmod \
     mkfs.erofs:erofs-utils cpio:cpio gzip:gzip tar:tar readelf:binutils \
@@ -162,8 +188,11 @@ if [[ -n $PROCFS ]]; then
 fi
 mkdir -p -- "$OUT" "$CACHE"
 OUT=$(realpath -- "$OUT") CACHE=$(realpath -- "$CACHE")
-DEBS=$CACHE/debs TREES=$CACHE/trees STAMPS=$OUT/.stamps
-mkdir -p -- "$DEBS" "$TREES" "$STAMPS"
+# .debs are shared (their names carry the version); lists, trees and the
+# resolved versions are per suite.
+DEBS=$CACHE/debs SCACHE=$CACHE/suites/$SUITE STAMPS=$OUT/.stamps
+TREES=$SCACHE/trees APTDIR=$SCACHE/apt
+mkdir -p -- "$DEBS" "$TREES" "$APTDIR" "$STAMPS"
 
 # One build per cache at a time; leftovers of killed builds go.
 exec 9>"$CACHE/.lock"
@@ -175,7 +204,7 @@ trap 'rm -rf -- "$TMP"' EXIT
 # Everything that changes what this script makes, besides package versions
 # and the two binaries.
 RECIPE=$( { sha_file "$SELF"; sha_file "$MODULES_LIST"; sha_file "$ROOT_PACKAGES_LIST"
-            sha_file "$ROOT_DROP_LIST"; echo "epoch=$EPOCH uid=$EUID ${EROFS_OPTS[*]}"; } | sha_str)
+            sha_file "$ROOT_DROP_LIST"; echo "suite=$SUITE epoch=$EPOCH uid=$EUID ${EROFS_OPTS[*]}"; } | sha_str)
 INIT_SHA=$(sha_file "$INIT")
 AGENT_SHA=$(sha_file "$AGENT")
 RUNC_SHIM_SHA=none
@@ -218,17 +247,117 @@ out_text() {
 }
 declare -A OUT_SHA=()
 
+# ------------------------------------------------------- 1. apt source
+# This script's own apt configuration: the suite's archives at the mirrors
+# the host's apt uses for Debian (so the build uses the registry this host
+# may reach), the archive keyring of the host's debian-archive-keyring, and
+# private lists, state and cache.  The host's apt.conf.d still applies
+# (proxies); its sources, preferences and state do not.
+STEP=apt-source
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+[[ -r $KEYRING ]] || die "$KEYRING not found: install the Debian package debian-archive-keyring"
+
+# host_mirrors: "main URI" and "security URI" of the host's Debian sources
+# (one-line .list and deb822 .sources), from the entries naming the host's
+# own suite, SUITE-updates or SUITE-security.
+host_mirrors() {
+  local codename f
+  codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  [[ -n $codename ]] || die "cannot tell the host's Debian suite (VERSION_CODENAME in /etc/os-release)"
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [[ -r $f ]] || continue
+    sed -e 's/#.*//' -e 's/\[[^]]*\]//' -- "$f" | awk '$1 == "deb" && NF >= 3 { print $2, $3 }'
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -r $f ]] || continue
+    sed -e '/^[[:space:]]*#/d' -- "$f" | awk '
+      function flush() { if (types ~ /(^| )deb( |$)/ && enabled != "no")
+                           for (i = 1; i <= nu; i++) for (j = 1; j <= ns; j++) print u[i], s[j]
+                         types = ""; nu = ns = 0; enabled = "" }
+      /^[[:space:]]*$/ { flush(); next }
+      { key = tolower($1); sub(/:$/, "", key); $1 = "" ; sub(/^ +/, "") }
+      key == "types" { types = $0 } key == "uris" { nu = split($0, u, " ") }
+      key == "suites" { ns = split($0, s, " ") } key == "enabled" { enabled = tolower($0) }
+      END { flush() }'
+  done |
+  awk -v c="$codename" '
+    $2 == c || $2 == c "-updates" { if (m == "") m = $1 }
+    $2 == c "-security" || $2 == c "/updates" { if (sec == "") sec = $1 }
+    END { if (m != "") print "main", m; if (sec != "") print "security", sec }'
+}
+MIRROR='' SECURITY_MIRROR=''
+while read -r kind uri; do
+  case $kind in main) MIRROR=${uri%/} ;; security) SECURITY_MIRROR=${uri%/} ;; esac
+done < <(host_mirrors)
+[[ -n $MIRROR ]] || die "the host's apt sources name no Debian archive for its own suite (/etc/apt/sources.list*)"
+[[ $MIRROR =~ ^[a-z+]+://[^[:space:]\"]+$ ]] || die "unexpected mirror URI in the host's apt sources: $MIRROR"
+[[ -z $SECURITY_MIRROR || $SECURITY_MIRROR =~ ^[a-z+]+://[^[:space:]\"]+$ ]] ||
+  die "unexpected security mirror URI in the host's apt sources: $SECURITY_MIRROR"
+mkdir -p -- "$APTDIR/lists/partial" "$APTDIR/archives/partial" "$APTDIR/etc/sources.list.d" \
+  "$APTDIR/etc/preferences.d" "$APTDIR/etc/trusted.gpg.d"
+{
+  echo "# written by images/build.sh: the guest's package source (suite $SUITE)"
+  echo "deb [signed-by=$KEYRING] $MIRROR $SUITE $COMPONENTS"
+  echo "deb [signed-by=$KEYRING] $MIRROR $SUITE-updates $COMPONENTS"
+  if [[ -n $SECURITY_MIRROR ]]; then
+    echo "deb [signed-by=$KEYRING] $SECURITY_MIRROR $SUITE-security $COMPONENTS"
+  fi
+} >"$TMP/sources.list"
+cmp -s -- "$TMP/sources.list" "$APTDIR/etc/sources.list" || mv -f -- "$TMP/sources.list" "$APTDIR/etc/sources.list"
+[[ -f $APTDIR/status ]] || : >"$APTDIR/status"
+APT_CONF=$APTDIR/apt.conf
+{
+  echo "Dir::Etc::sourcelist \"$APTDIR/etc/sources.list\";"
+  echo "Dir::Etc::sourceparts \"$APTDIR/etc/sources.list.d\";"
+  echo "Dir::Etc::preferences \"$APTDIR/etc/preferences\";"
+  echo "Dir::Etc::preferencesparts \"$APTDIR/etc/preferences.d\";"
+  echo "Dir::Etc::trusted \"$APTDIR/etc/trusted.gpg\";"
+  echo "Dir::Etc::trustedparts \"$APTDIR/etc/trusted.gpg.d\";"
+  echo "Dir::State \"$APTDIR\";"
+  echo "Dir::State::lists \"$APTDIR/lists\";"
+  echo "Dir::State::status \"$APTDIR/status\";"
+  echo "Dir::State::extended_states \"$APTDIR/extended_states\";"
+  echo "Dir::Cache \"$APTDIR\";"
+  echo "Dir::Cache::archives \"$APTDIR/archives\";"
+  echo "Dir::Cache::pkgcache \"\";"
+  echo "Dir::Cache::srcpkgcache \"\";"
+  echo "APT::Architecture \"amd64\";"
+  echo "APT::Architectures { \"amd64\"; };"
+  echo "APT::Default-Release \"\";"
+  echo "APT::Install-Recommends \"false\";"
+  echo "Acquire::Languages \"none\";"
+  echo "Acquire::Retries \"2\";"
+  if ((EUID == 0)); then echo "APT::Sandbox::User \"root\";"; fi
+} >"$TMP/apt.conf"
+cmp -s -- "$TMP/apt.conf" "$APT_CONF" || mv -f -- "$TMP/apt.conf" "$APT_CONF"
+# Every apt call of this script goes through these.
+apt_get() { apt-get -c "$APT_CONF" "$@"; }
+apt_cache() { apt-cache -c "$APT_CONF" "$@"; }
+
+lists=("$APTDIR"/lists/*_dists_"$SUITE"_*Packages*)
+if [[ -n $UPDATE || ${#lists[@]} -eq 0 || ! -f $APTDIR/lists.stamp || -n $(find "$APTDIR/lists.stamp" -mmin +1440) ||
+      $(<"$APTDIR/lists.stamp") != "$(sha_file "$APTDIR/etc/sources.list")" ]]; then
+  t0=$(now_us)
+  say "fetching the package lists of $SUITE from $MIRROR${SECURITY_MIRROR:+ and $SECURITY_MIRROR}…"
+  if apt_get -q update >"$TMP/update.log" 2>&1 && ! grep -q '^[EW]:' "$TMP/update.log"; then
+    sha_file "$APTDIR/etc/sources.list" >"$APTDIR/lists.stamp"
+    say "package lists of $SUITE fetched in $(secs_since "$t0") s"
+  elif [[ -z $UPDATE && ${#lists[@]} -gt 0 && -f $APTDIR/lists.stamp &&
+          $(<"$APTDIR/lists.stamp") == "$(sha_file "$APTDIR/etc/sources.list")" ]]; then
+    say "warning: apt-get update failed, using the lists of $(date -u -r "$APTDIR/lists.stamp" +%F): $(grep -E '^(E|W):' "$TMP/update.log" | head -n1)"
+  else
+    die "apt-get update failed for suite $SUITE: $(grep -E '^(E|W):' "$TMP/update.log" | head -n3 | tr '\n' ' ')"
+  fi
+fi
+
 # ------------------------------------------------------------ 1. resolve
 # Which versions to use depends only on apt's lists and our data files, and
 # resolving takes a few seconds, so the answer is cached on both.
 STEP=resolve
-eval "$(apt-config shell APT_LISTS Dir::State::lists/d APT_ETC Dir::Etc/d)"
-RESOLVE_KEY=$( { echo "$RECIPE"
-  stat -c '%n %s %Y' -- "${APT_LISTS%/}"/*Packages* "${APT_LISTS%/}"/*Release \
-    "${APT_ETC%/}"/sources.list "${APT_ETC%/}"/sources.list.d/* \
-    "${APT_ETC%/}"/preferences "${APT_ETC%/}"/preferences.d/* 2>/dev/null || true
+RESOLVE_KEY=$( { echo "$RECIPE"; cat -- "$APTDIR/etc/sources.list"
+  stat -c '%n %s %Y' -- "$APTDIR"/lists/*Packages* "$APTDIR"/lists/*Release 2>/dev/null || true
   } | sha_str)
-RESOLVED=$CACHE/resolved.txt
+RESOLVED=$SCACHE/resolved.txt
 
 resolve() {
   local t0 kpkg
@@ -236,8 +365,8 @@ resolve() {
   say "resolving packages with apt…"
   # One apt-cache call for the kernel metapackage and busybox (each call
   # loads apt's cache, about 0.7 s).
-  apt-cache show --no-all-versions -- "$KERNEL_META" "$BB_PACKAGE" >"$TMP/show" 2>&1 ||
-    die "apt-cache show failed for $KERNEL_META or $BB_PACKAGE (run apt-get update?): $(head -n1 "$TMP/show")"
+  apt_cache show --no-all-versions -- "$KERNEL_META" "$BB_PACKAGE" >"$TMP/show" 2>&1 ||
+    die "apt-cache show failed for $KERNEL_META or $BB_PACKAGE (is it in suite $SUITE?): $(head -n1 "$TMP/show")"
   fields() {  # PACKAGE -> "VERSION ARCH DEPENDS" from $TMP/show
     awk -v n="$1" '/^Package: / { p = ($2 == n) } p && /^Version: / { v = $2 }
       p && /^Architecture: / { a = $2 } p && /^Depends: / { sub(/^Depends: /, ""); d = $0 }
@@ -252,7 +381,7 @@ resolve() {
   [[ -n $kpkg ]] || die "cannot resolve $KERNEL_META to a versioned linux-image package (Depends: $rest)"
   karch=amd64
   if [[ -z $kver ]]; then
-    read -r kver karch < <(apt-cache show --no-all-versions -- "$kpkg" 2>/dev/null |
+    read -r kver karch < <(apt_cache show --no-all-versions -- "$kpkg" 2>/dev/null |
       awk '/^Version: /{v=$2} /^Architecture: /{a=$2} END{if (v != "") print v, a}') ||
       die "no candidate version for package $kpkg"
   fi
@@ -263,7 +392,7 @@ resolve() {
   mapfile -t roots < <(read_list "$ROOT_PACKAGES_LIST")
   mapfile -t drops < <(read_list "$ROOT_DROP_LIST")
   : >"$TMP/empty-status"
-  apt-get -s -q -o Dir::State::status="$TMP/empty-status" -o APT::Install-Recommends=false \
+  apt_get -s -q -o Dir::State::status="$TMP/empty-status" -o APT::Install-Recommends=false \
       --no-install-recommends install -- "${roots[@]}" >"$TMP/sim" 2>&1 ||
     die "apt-get cannot resolve the root packages: $(grep -E '^(E:|  )' "$TMP/sim" | head -n5 | tr '\n' ' ')"
   sed -nE 's/^Inst ([^ ]+) \(([^ ]+) .*\[([a-z0-9]+)\]\).*/\1 \2 \3/p' "$TMP/sim" | sort >"$TMP/closure"
@@ -282,7 +411,7 @@ resolve() {
   for r in "${roots[@]}"; do
     [[ " ${kept[*]} " == *" $r "* ]] || die "root package $r is not in the closure or matches $ROOT_DROP_LIST"
   done
-  apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
+  apt_cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
       --no-replaces --no-enhances -- "${kept[@]}" >"$TMP/deps" 2>/dev/null ||
     die "apt-cache depends failed for the root packages"
   awk -v roots="${roots[*]}" -v kept="${kept[*]}" '
@@ -301,7 +430,18 @@ resolve() {
     }' "$TMP/deps" | sort >"$TMP/reachable"
   awk 'NR == FNR { R[$1] = 1; next } ($1 in R) { print "root", $0 }' \
     "$TMP/reachable" "$TMP/closure" >>"$TMP/resolved"
-  { echo "# key $RESOLVE_KEY"; cat "$TMP/resolved"; } >"$RESOLVED.tmp"
+  # The SHA256 of each .deb as the archive's signed index gives it (apt
+  # checks every download against it; the build checks the files again).
+  local -a specs=()
+  while read -r _ name ver _; do specs+=("$name=$ver"); done <"$TMP/resolved"
+  apt_cache show --no-all-versions -- "${specs[@]}" >"$TMP/show-all" 2>"$TMP/show-all.err" ||
+    die "apt-cache show failed for the resolved packages: $(head -n1 "$TMP/show-all.err")"
+  awk 'NR == FNR { if (/^Package: /) p = $2; else if (/^Version: /) v = $2
+                   else if (/^SHA256: /) { if (!((p " " v) in H)) H[p " " v] = $2 }; next }
+       { h = H[$2 " " $3]; if (length(h) != 64 || h ~ /[^0-9a-f]/) { print "no SHA256 for " $2 " " $3 > "/dev/stderr"; exit 1 }
+         print $0, h }' "$TMP/show-all" "$TMP/resolved" >"$TMP/resolved.sha" ||
+    die "the package index has no SHA256 for a resolved package"
+  { echo "# key $RESOLVE_KEY"; cat "$TMP/resolved.sha"; } >"$RESOLVED.tmp"
   mv -f -- "$RESOLVED.tmp" "$RESOLVED"
   say "resolved: $kpkg, $(grep -c '^root ' "$TMP/resolved") root packages (of $(wc -l <"$TMP/closure") in the closure) in $(secs_since "$t0") s"
 }
@@ -309,17 +449,30 @@ if [[ ! -f $RESOLVED || $(head -n1 -- "$RESOLVED") != "# key $RESOLVE_KEY" ]]; t
   resolve
 fi
 
-declare -A VER=() DEB=()
+declare -A VER=() DEB=() DEB_SHA=()
 ROOT_PKGS=()
 KPKG='' BBPKG=''
-while read -r role name ver arch; do
+while read -r role name ver arch sha; do
   case $role in
     kernel) KPKG=$name ;; bb) BBPKG=$name ;; root) ROOT_PKGS+=("$name") ;; *) continue ;;
   esac
+  [[ $sha =~ ^[0-9a-f]{64}$ ]] || die "bad $RESOLVED: delete it and retry"
   VER[$name]=$ver
   DEB[$name]=$DEBS/${name}_${ver//:/%3a}_${arch}.deb
+  DEB_SHA[$name]=$sha
 done <"$RESOLVED"
 [[ -n $KPKG && -n $BBPKG && ${#ROOT_PKGS[@]} -gt 0 ]] || die "bad $RESOLVED: delete it and retry"
+# check_debs NAME...: each package's .deb has the archive's SHA256 (run
+# before a .deb is unpacked into an image, so what the manifest records is
+# what went in).
+check_debs() {
+  local name sum f
+  for name in "$@"; do printf '%s  %s\n' "${DEB_SHA[$name]}" "${DEB[$name]}"; done >"$TMP/debs.sha256"
+  if ! sha256sum --quiet --strict -c -- "$TMP/debs.sha256" >"$TMP/debs.check" 2>&1; then
+    f=$(sed -n 's/: FAILED.*//p' "$TMP/debs.check" | head -n1)
+    die "${f:-a .deb} does not have the SHA256 of the archive's index (delete it to download it again)"
+  fi
+}
 KREL=${KPKG#linux-image-}
 
 # ----------------------------------------------------------- 2. download
@@ -332,8 +485,7 @@ if ((${#missing[@]})); then
   t0=$(now_us)
   say "downloading ${#missing[@]} package$( ((${#missing[@]} == 1)) || echo s)…"
   dl=$(mktemp -d "$DEBS/.partial.XXXXXX")
-  apt_dl=(apt-get -q -o Acquire::Retries=2)
-  ((EUID != 0)) || apt_dl+=(-o APT::Sandbox::User=root)
+  apt_dl=(apt-get -c "$APT_CONF" -q)
   specs=()
   for name in "${missing[@]}"; do specs+=("$name=${VER[$name]}"); done
   if ! (cd "$dl" && "${apt_dl[@]}" download -- "${specs[@]}") >"$TMP/download.log" 2>&1; then
@@ -346,6 +498,7 @@ if ((${#missing[@]})); then
   for name in "${missing[@]}"; do
     f=$dl/${DEB[$name]##*/}
     [[ -f $f ]] || die "apt-get download did not produce ${f##*/} for package $name"
+    [[ $(sha_file "$f") == "${DEB_SHA[$name]}" ]] || die "downloaded ${f##*/} does not have the SHA256 of the archive's index"
     mv -f -- "$f" "${DEB[$name]}"
   done
   rm -rf -- "$dl"
@@ -362,7 +515,12 @@ if ! tree_ok kernel "$KTREE_HASH"; then
   t0=$(now_us)
   k=$TREES/kernel.new
   rm -rf -- "$k"; mkdir -p -- "$k"
+  check_debs "$KPKG"
   dpkg-deb -x "${DEB[$KPKG]}" "$k" || die "dpkg-deb -x failed for package $KPKG (corrupt ${DEB[$KPKG]}? delete it)"
+  # trixie's kernel ships its modules in /usr/lib/modules (merged /usr)
+  if [[ ! -e $k/lib/modules && -d $k/usr/lib/modules ]]; then
+    mkdir -p -- "$k/lib"; mv -- "$k/usr/lib/modules" "$k/lib/modules"
+  fi
   [[ -f $k/boot/vmlinuz-$KREL && -d $k/lib/modules/$KREL ]] ||
     die "package $KPKG has no boot/vmlinuz-$KREL or lib/modules/$KREL"
   depmod -b "$k" "$KREL" || die "depmod failed for kernel $KREL"
@@ -385,14 +543,21 @@ if ! tree_ok kernel "$KTREE_HASH"; then
   # dependencies, and fail with ENODEV on a CPU without the instructions
   # (QEMU's default qemu64 model has no SSE4.2); the generic versions are
   # built in, so leave them out unless a module needs one outright.
+  # Compressed modules (trixie: .ko.xz) are decompressed here: the guest
+  # loads plain .ko files (the signature is inside, before compression).
   cp -- "$k/ecivm-modules.order" "$TMP/order"
   while read -r rel; do
-    [[ $rel == *.ko ]] || die "module $rel is not an uncompressed .ko"
     if [[ $rel == kernel/arch/*/crypto/* ]] &&
        ! awk -v m="$rel" -F': *' '{ n = split($2, d, " "); for (i = 1; i <= n; i++) if (d[i] == m) f = 1 } END { exit !f }' \
            "$mdir/modules.dep"; then
       continue
     fi
+    case $rel in
+      *.ko) ;;
+      *.ko.xz) xz -dq -- "$mdir/$rel" || die "cannot decompress module $rel"; rel=${rel%.xz} ;;
+      *.ko.zst) zstd -dq --rm -- "$mdir/$rel" || die "cannot decompress module $rel"; rel=${rel%.zst} ;;
+      *) die "module $rel is neither a .ko nor a .ko.xz/.ko.zst" ;;
+    esac
     echo "$rel"
   done <"$TMP/order" >"$k/ecivm-modules.order"
   echo "$builtin" >"$k/ecivm-modules.builtin"
@@ -458,7 +623,7 @@ STEP=rootfs
 ROOT_LIST=$(for name in "${ROOT_PKGS[@]}"; do echo "$name ${VER[$name]}"; done)
 RTREE_HASH=$( { echo "rootfs $RECIPE"; echo "$ROOT_LIST"; } | sha_str)
 
-# Debian bookworm ships files in /bin, /sbin, /lib, /lib64 and relies on the
+# Debian (bookworm at least) ships files in /bin, /sbin, /lib, /lib64 and relies on the
 # usrmerge package to move them; do what it does.
 usr_merge() {
   local r=$1 d f
@@ -510,8 +675,11 @@ write_root_files() {
     'networks: files' 'protocols: files' 'services: files' 'ethers: files' 'rpc: files' \
     >"$r/etc/nsswitch.conf"
   echo ecivm >"$r/etc/hostname"
-  printf '%s\n' 'PRETTY_NAME="ecivm guest (Debian 12 bookworm packages)"' 'NAME="ecivm guest"' \
-    'ID=ecivm' 'ID_LIKE=debian' 'VERSION_ID="12"' >"$r/etc/os-release"
+  local vid
+  case $SUITE in bookworm) vid=12 ;; trixie) vid=13 ;; forky) vid=14 ;; *) vid='' ;; esac
+  { echo "PRETTY_NAME=\"ecivm guest (Debian ${vid:+$vid }$SUITE packages)\""; echo 'NAME="ecivm guest"'
+    echo 'ID=ecivm'; echo 'ID_LIKE=debian'; if [[ -n $vid ]]; then echo "VERSION_ID=\"$vid\""; fi
+  } >"$r/etc/os-release"
   ln -sfn ../proc/self/mounts "$r/etc/mtab"
   # No Kubernetes in the VM: the CRI plugin only fails on the read-only /etc/cni.
   mkdir -p -- "$r/etc/containerd"
@@ -566,6 +734,7 @@ if ! tree_ok rootfs "$RTREE_HASH"; then
   r=$TREES/rootfs.new
   rm -rf -- "$r"; mkdir -p -- "$r"
   say "unpacking ${#ROOT_PKGS[@]} packages…"
+  check_debs "${ROOT_PKGS[@]}"
   # Biggest first, two at a time.
   # shellcheck disable=SC2016  # expanded by sh
   for name in "${ROOT_PKGS[@]}"; do printf '%s %s\0' "$(stat -c %s -- "${DEB[$name]}")" "${DEB[$name]}"; done |
@@ -671,6 +840,7 @@ if out_ok bb.tar "$h"; then
   say "bb.tar up to date"
 else
   b=$TMP/bb-deb st=$TMP/bb
+  check_debs "$BBPKG"
   dpkg-deb -x "${DEB[$BBPKG]}" "$b" || die "dpkg-deb -x failed for package $BBPKG"
   bb=$b/bin/busybox
   [[ -x $bb ]] || bb=$b/usr/bin/busybox
@@ -693,13 +863,15 @@ fi
 
 # ------------------------------------------------ 9. packages.txt, env
 STEP=packages.txt
-{ echo "$KPKG ${VER[$KPKG]}"; echo "$ROOT_LIST"; } | sort | out_text packages.txt
+for name in "$KPKG" "${ROOT_PKGS[@]}"; do echo "$name ${VER[$name]} ${DEB_SHA[$name]}"; done |
+  sort | out_text packages.txt
 
 STEP=build-info.env
 for k in "$KREL" "$KPKG" "${VER[$KPKG]}" "${VER[$BBPKG]}"; do
   [[ $k =~ ^[A-Za-z0-9.:+~_-]+$ ]] || die "unexpected characters in \"$k\""
 done
 {
+  echo "SUITE=$SUITE"
   echo "KERNEL_RELEASE=$KREL"
   echo "KERNEL_PACKAGE=$KPKG"
   echo "KERNEL_VERSION=${VER[$KPKG]}"

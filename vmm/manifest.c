@@ -97,6 +97,17 @@ check_package_version(const char *s)
 }
 
 static const char *
+check_suite(const char *s)
+{
+        if (s[0] == '\0' || strlen(s) > 32 || !g_ascii_islower(s[0]))
+                return "expected a Debian suite name (1-32 characters from a-z0-9.-, a letter first)";
+        for (; *s != '\0'; s++)
+                if (!g_ascii_islower(*s) && !g_ascii_isdigit(*s) && *s != '.' && *s != '-')
+                        return "expected a Debian suite name (1-32 characters from a-z0-9.-, a letter first)";
+        return NULL;
+}
+
+static const char *
 check_created(const char *s)
 {
         g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
@@ -141,6 +152,7 @@ package_free(gpointer p)
 
         g_free(pkg->name);
         g_free(pkg->version);
+        g_free(pkg->sha256);
         g_free(pkg);
 }
 
@@ -171,6 +183,7 @@ ecivm_manifest_free(EcivmManifest *m)
         g_free(m->root.verity_root_hash);
         g_free(m->root.verity_salt);
         g_free(m->cmdline);
+        g_free(m->suite);
         g_ptr_array_unref(m->packages);
         g_free(m->created);
         g_free(m->dir);
@@ -180,10 +193,17 @@ ecivm_manifest_free(EcivmManifest *m)
 void
 ecivm_manifest_add_package(EcivmManifest *m, const char *name, const char *version)
 {
+        ecivm_manifest_add_package_deb(m, name, version, NULL);
+}
+
+void
+ecivm_manifest_add_package_deb(EcivmManifest *m, const char *name, const char *version, const char *sha256)
+{
         EcivmManifestPackage *pkg = g_new0(EcivmManifestPackage, 1);
 
         pkg->name = g_strdup(name);
         pkg->version = g_strdup(version);
+        pkg->sha256 = g_strdup(sha256);
         g_ptr_array_add(m->packages, pkg);
 }
 
@@ -218,14 +238,23 @@ ecivm_manifest_validate(const EcivmManifest *m, const char *origin, GError **err
                 return fail(error, origin, "root.hashTree", "must differ from root.path");
         if (m->created != NULL && !check(error, origin, "created", m->created, check_created))
                 return FALSE;
+        if (m->suite != NULL && !check(error, origin, "suite", m->suite, check_suite))
+                return FALSE;
         for (guint i = 0; i < m->packages->len; i++) {
                 const EcivmManifestPackage *pkg = g_ptr_array_index(m->packages, i);
                 g_autofree char *fname = g_strdup_printf("packages[%u].name", i);
                 g_autofree char *fversion = g_strdup_printf("packages[%u].version", i);
+                g_autofree char *fsha = g_strdup_printf("packages[%u].sha256", i);
 
                 if (!check(error, origin, fname, pkg->name, check_package_name) ||
                     !check(error, origin, fversion, pkg->version, check_package_version))
                         return FALSE;
+                /* A manifest that names its suite gives every .deb's digest;
+                 * one without (the first version 2 form) gives none. */
+                if (m->suite != NULL && !check(error, origin, fsha, pkg->sha256, check_sha256))
+                        return FALSE;
+                if (m->suite == NULL && pkg->sha256 != NULL)
+                        return fail(error, origin, fsha, "only allowed when the manifest names its suite");
                 if (!g_hash_table_add(seen, pkg->name))
                         return fail(error, origin, fname, "duplicate package \"%s\"", pkg->name);
         }
@@ -278,6 +307,8 @@ ecivm_manifest_to_json(const EcivmManifest *m, GError **error)
         json_builder_end_object(b);
 
         add_string(b, "cmdline", m->cmdline);
+        if (m->suite != NULL)
+                add_string(b, "suite", m->suite);
 
         json_builder_set_member_name(b, "packages");
         json_builder_begin_array(b);
@@ -286,6 +317,8 @@ ecivm_manifest_to_json(const EcivmManifest *m, GError **error)
                 json_builder_begin_object(b);
                 add_string(b, "name", pkg->name);
                 add_string(b, "version", pkg->version);
+                if (pkg->sha256 != NULL)
+                        add_string(b, "sha256", pkg->sha256);
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
@@ -414,7 +447,7 @@ parse_files(Ctx *c, JsonObject *top, EcivmManifest *m)
 static gboolean
 parse_packages(Ctx *c, JsonObject *top, EcivmManifest *m)
 {
-        static const char *const pkg_keys[] = { "name", "version", NULL };
+        static const char *const pkg_keys[] = { "name", "version", "sha256", NULL };
         JsonNode *n = member(c, top, "packages", "packages", TRUE);
         JsonArray *arr;
 
@@ -428,14 +461,18 @@ parse_packages(Ctx *c, JsonObject *top, EcivmManifest *m)
                 g_autofree char *prefix = g_strdup_printf("packages[%u]", i);
                 g_autofree char *name = NULL;
                 g_autofree char *version = NULL;
+                g_autofree char *sha256 = NULL;
+                JsonObject *o;
 
                 if (!JSON_NODE_HOLDS_OBJECT(e))
                         return fail(c->error, c->origin, prefix, "expected an object");
-                if (!only_members(c, json_node_get_object(e), prefix, pkg_keys) ||
-                    !get_string(c, json_node_get_object(e), prefix, "name", &name) ||
-                    !get_string(c, json_node_get_object(e), prefix, "version", &version))
+                o = json_node_get_object(e);
+                if (!only_members(c, o, prefix, pkg_keys) || !get_string(c, o, prefix, "name", &name) ||
+                    !get_string(c, o, prefix, "version", &version))
                         return FALSE;
-                ecivm_manifest_add_package(m, name, version);
+                if (json_object_has_member(o, "sha256") && !get_string(c, o, prefix, "sha256", &sha256))
+                        return FALSE;
+                ecivm_manifest_add_package_deb(m, name, version, sha256);
         }
         return TRUE;
 }
@@ -482,7 +519,7 @@ EcivmManifest *
 ecivm_manifest_parse(const char *json, gsize len, const char *origin, GError **error)
 {
         static const char *const top_keys[] = { "manifestVersion", "kernel", "initrd", "root", "cmdline",
-                                                "packages", "created", NULL };
+                                                "suite", "packages", "created", NULL };
         g_autoptr(JsonParser) parser = json_parser_new_immutable();
         g_autoptr(GError) local = NULL;
         g_autoptr(EcivmManifest) m = ecivm_manifest_new();
@@ -528,6 +565,8 @@ ecivm_manifest_parse(const char *json, gsize len, const char *origin, GError **e
             !get_string(&c, top, "", "cmdline", &m->cmdline) || !parse_packages(&c, top, m))
                 return NULL;
         if (json_object_has_member(top, "created") && !get_string(&c, top, "", "created", &m->created))
+                return NULL;
+        if (json_object_has_member(top, "suite") && !get_string(&c, top, "", "suite", &m->suite))
                 return NULL;
         if (!ecivm_manifest_validate(m, c.origin, error))
                 return NULL;
@@ -674,6 +713,7 @@ static const BuildKey build_keys[] = {
         { "KERNEL_PACKAGE", check_info, FALSE },    { "KERNEL_VERSION", check_info, FALSE },
         { "ROOT_COMPRESSION", check_info, FALSE },  { "BB_TAR_SHA256", check_sha256, FALSE },
         { "BUSYBOX_VERSION", check_info, FALSE },   { "SOURCE_DATE_EPOCH", check_info, FALSE },
+        { "SUITE", check_suite, FALSE },
 };
 
 static gboolean
@@ -737,11 +777,15 @@ parse_build_info(const char *text, GHashTable *values, GError **error)
         return TRUE;
 }
 
+/* "name version" lines, or "name version sha256" (the .deb's) when
+ * build-info.env names the suite (WITH_SHA256). */
 static gboolean
-parse_packages_txt(const char *text, EcivmManifest *m, GError **error)
+parse_packages_txt(const char *text, gboolean with_sha256, EcivmManifest *m, GError **error)
 {
         g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        const char *form = with_sha256 ? "\"name version sha256\" (build-info.env names a SUITE)"
+                                       : "\"name version\" (build-info.env names no SUITE)";
 
         for (guint i = 0; lines[i] != NULL; i++) {
                 g_auto(GStrv) tok = NULL;
@@ -750,13 +794,14 @@ parse_packages_txt(const char *text, EcivmManifest *m, GError **error)
                 if (lines[i][0] == '\0')
                         continue;
                 tok = g_strsplit(lines[i], " ", -1);
-                if (g_strv_length(tok) != 2) {
-                        g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID,
-                                    "packages.txt:%u: expected \"name version\"", i + 1);
+                if (g_strv_length(tok) != (with_sha256 ? 3u : 2u)) {
+                        g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "packages.txt:%u: expected %s", i + 1,
+                                    form);
                         return FALSE;
                 }
                 if ((problem = check_package_name(tok[0])) != NULL ||
-                    (problem = check_package_version(tok[1])) != NULL) {
+                    (problem = check_package_version(tok[1])) != NULL ||
+                    (with_sha256 && (problem = check_sha256(tok[2])) != NULL)) {
                         g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "packages.txt:%u: %s", i + 1, problem);
                         return FALSE;
                 }
@@ -765,7 +810,7 @@ parse_packages_txt(const char *text, EcivmManifest *m, GError **error)
                                     "packages.txt:%u: duplicate package \"%s\"", i + 1, tok[0]);
                         return FALSE;
                 }
-                ecivm_manifest_add_package(m, tok[0], tok[1]);
+                ecivm_manifest_add_package_deb(m, tok[0], tok[1], with_sha256 ? tok[2] : NULL);
         }
         if (m->packages->len == 0) {
                 g_set_error_literal(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "packages.txt: no packages");
@@ -793,7 +838,10 @@ ecivm_manifest_from_build_info(const char *build_info_env_text, const char *pack
         const char *problem;
 
         g_return_val_if_fail(build_info_env_text != NULL && packages_txt != NULL, NULL);
-        if (!parse_build_info(build_info_env_text, v, error) || !parse_packages_txt(packages_txt, m, error))
+        if (!parse_build_info(build_info_env_text, v, error))
+                return NULL;
+        m->suite = g_strdup(g_hash_table_lookup(v, "SUITE"));
+        if (!parse_packages_txt(packages_txt, m->suite != NULL, m, error))
                 return NULL;
 
         m->kernel.path = g_strdup("vmlinuz");

@@ -10,9 +10,18 @@
  *               "verityRootHash": "<64 hex>", "veritySalt": "<64 hex>" },
  *     "cmdline": "<as ecivm_cmdline_build() makes it with default params and
  *                 the root's verity values (ecivm_manifest_cmdline_params())>",
- *     "packages": [ { "name": "docker.io", "version": "20.10.24+dfsg1-1+deb12u1+b6" }, … ],
+ *     "suite": "bookworm",                     (optional)
+ *     "packages": [ { "name": "docker.io", "version": "20.10.24+dfsg1-1+deb12u1+b6",
+ *                     "sha256": "<64 hex: the .deb>" }, … ],
  *     "created": "2025-01-02T03:04:05Z"        (optional)
  *   }
+ *
+ * "suite" (the Debian suite the guest packages come from) and each
+ * package's "sha256" (of its .deb) were added to version 2 without a new
+ * version number: they come together (a manifest naming its suite gives
+ * every package's digest, one without gives none), so every manifest
+ * written before them still parses.  An ecivm older than them refuses a
+ * manifest that has them (unknown field).
  *
  * Version 2 protects the root with dm-verity (sha256, 4096-byte data and
  * hash blocks, hash tree after veritysetup's superblock in its own file):
@@ -47,6 +56,7 @@ typedef enum {
 typedef struct {
         char *name;
         char *version;
+        char *sha256; /* of the .deb; NULL in manifests without "suite" */
 } EcivmManifestPackage;
 
 typedef struct {
@@ -70,6 +80,7 @@ typedef struct {
                 char *verity_salt;
         } root;
         char *cmdline;
+        char *suite;         /* Debian suite, or NULL (then no package has a sha256) */
         GPtrArray *packages; /* of EcivmManifestPackage *, in manifest order */
         char *created;       /* ISO 8601, or NULL */
         char *dir;           /* set by _load_file(): where paths resolve; not serialised */
@@ -81,6 +92,8 @@ void ecivm_manifest_free(EcivmManifest *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EcivmManifest, ecivm_manifest_free)
 
 void ecivm_manifest_add_package(EcivmManifest *m, const char *name, const char *version);
+/* SHA256: the .deb's, or NULL. */
+void ecivm_manifest_add_package_deb(EcivmManifest *m, const char *name, const char *version, const char *sha256);
 
 /* Semantic checks shared by every entry point; ORIGIN prefixes messages. */
 gboolean ecivm_manifest_validate(const EcivmManifest *m, const char *origin, GError **error);
@@ -117,11 +130,13 @@ void ecivm_manifest_cmdline_params(const EcivmManifest *m, EcivmCmdlineParams *p
  *   build-info.env: KEY=VALUE lines (blank lines and '#' comments allowed)
  *     KERNEL_RELEASE, ROOT_FORMAT, KERNEL_SHA256, INITRD_SHA256,
  *     VERITY_ROOT_HASH, VERITY_SALT, VERITY_HASH_SHA256, VERITY_DATA_BLOCKS
- *     (all required), ROOT_SHA256 and CREATED (optional, ISO 8601); no
- *     quotes, no other keys.
+ *     (all required), ROOT_SHA256, CREATED (optional, ISO 8601) and SUITE
+ *     (optional), the build's facts (KERNEL_PACKAGE, …); no quotes, no
+ *     other keys.
  *   The cmdline is built from PARAMS (NULL: the defaults) plus the verity
  *   values.
- *   packages.txt: "name version" lines (blank lines allowed), at least one.
+ *   packages.txt: "name version" lines (blank lines allowed), at least one;
+ *     "name version sha256" (the .deb's) when build-info.env has SUITE.
  * Artifact names are fixed: vmlinuz, initrd.img, root.<ROOT_FORMAT>,
  * root.verity.
  * Errors name the file and line: "build-info.env:3: KERNEL_SHA256: expected
