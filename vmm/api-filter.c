@@ -49,6 +49,11 @@ static gboolean is_update(GStrv r)
         return g_strv_length(r) == 3 && g_str_equal(r[0], "containers") && g_str_equal(r[2], "update");
 }
 
+static gboolean is_start(GStrv r)
+{
+        return g_strv_length(r) == 3 && g_str_equal(r[0], "containers") && g_str_equal(r[2], "start");
+}
+
 static gboolean is_volume_create(GStrv r)
 {
         return g_strv_length(r) == 2 && g_str_equal(r[0], "volumes") && g_str_equal(r[1], "create");
@@ -61,7 +66,20 @@ gboolean ecivm_api_filter_needs_body(const EcivmApiPolicy *p, const EcivmHttpHea
         if (!p->eci || !is_post(h))
                 return FALSE;
         r = route(h);
-        return is_create(r) || is_update(r) || is_volume_create(r);
+        return is_create(r) || is_update(r) || is_volume_create(r) || is_start(r);
+}
+
+/* Before API 1.24 dockerd applies a HostConfig given to start, past every
+ * create rule: a start may carry no body but an empty one. */
+static char *check_start_body(const char *body, gsize len, int *ret_status)
+{
+        g_autofree char *text = body ? g_strstrip(g_strndup(body, len)) : NULL;
+
+        if (text == NULL || *text == '\0' || g_str_equal(text, "{}") || g_str_equal(text, "null"))
+                return NULL;
+        *ret_status = 400;
+        return g_strdup("a container start with a body is not allowed: dockerd would apply its HostConfig past the "
+                        "create rules (give it at create)");
 }
 
 /* ---- image references ---- */
@@ -193,28 +211,79 @@ static gboolean is_bind_like(const char *type)
         return !type || !(g_str_equal(type, "volume") || g_str_equal(type, "tmpfs"));
 }
 
+/* SRC without empty, "." and ".." components ("//run/./docker.sock" ->
+ * "/run/docker.sock"), as the kernel resolves it; dockerd keeps the text. */
+static char *clean_path(const char *src)
+{
+        g_auto(GStrv) parts = g_strsplit(src, "/", -1);
+        g_autoptr(GPtrArray) kept = g_ptr_array_new();
+        GString *out = g_string_new(NULL);
+
+        for (char **c = parts; *c; c++) {
+                if (**c == '\0' || g_str_equal(*c, "."))
+                        continue;
+                if (g_str_equal(*c, "..")) {
+                        if (kept->len > 0)
+                                g_ptr_array_remove_index(kept, kept->len - 1);
+                        continue;
+                }
+                g_ptr_array_add(kept, *c);
+        }
+        for (guint i = 0; i < kept->len; i++)
+                g_string_append_printf(out, "/%s", (const char *) g_ptr_array_index(kept, i));
+        if (out->len == 0)
+                g_string_append_c(out, '/');
+        return g_string_free(out, FALSE);
+}
+
+static gboolean is_engine_socket(const char *clean)
+{
+        return g_str_equal(clean, WIRE_PATH_DOCKER_SOCKET) || g_str_equal(clean, "/var" WIRE_PATH_DOCKER_SOCKET);
+}
+
+/* There is no host file sharing: a path is the VM's, and dockerd mounts a
+ * container's binds for `docker cp` and the archive API without the
+ * runtime, so every bind is decided here, at create: only dockerd's socket,
+ * for an allow-listed image (the runtime gives it the filtered one). */
+static char *check_bind_source(const EcivmApiPolicy *p, const char *src, const char *image)
+{
+        g_autofree char *clean = NULL;
+        g_autofree char *shown = NULL;
+
+        if (*src != '/')
+                return NULL; /* a volume's name */
+        clean = clean_path(src);
+        shown = ecivm_api_body_printable(src);
+        if (is_engine_socket(clean))
+                return image_allowed(p, image) ? NULL : socket_refusal(shown);
+        if (touches_engine(clean) && !image_allowed(p, image))
+                return socket_refusal(shown);
+        return g_strdup_printf("mounting %s is not allowed: containers may only mount volumes (every path is the "
+                               "VM's: there is no host file sharing)",
+                               shown);
+}
+
 static char *check_mounts(const EcivmApiPolicy *p, JsonObject *hc, const char *image)
 {
         JsonArray *binds = member_array(hc, "Binds"), *mounts = member_array(hc, "Mounts");
+        char *why;
 
-        if (image_allowed(p, image))
-                return NULL;
         for (guint i = 0; binds && i < json_array_get_length(binds); i++) {
                 const char *b = json_array_get_string_element(binds, i);
                 g_autofree char *src = NULL;
                 if (!b)
                         return g_strdup("HostConfig.Binds: expected strings");
                 src = g_strndup(b, strchr(b, ':') ? (gsize) (strchr(b, ':') - b) : strlen(b));
-                if (*src == '/' && touches_engine(src))
-                        return socket_refusal(src);
+                if ((why = check_bind_source(p, src, image)))
+                        return why;
         }
         for (guint i = 0; mounts && i < json_array_get_length(mounts); i++) {
                 JsonObject *m = element_object(mounts, i);
                 const char *src = member_string(m, "Source");
                 if (!m)
                         return g_strdup("HostConfig.Mounts: expected objects");
-                if (src && *src == '/' && is_bind_like(member_string(m, "Type")) && touches_engine(src))
-                        return socket_refusal(src);
+                if (src && is_bind_like(member_string(m, "Type")) && (why = check_bind_source(p, src, image)))
+                        return why;
         }
         return NULL;
 }
@@ -522,6 +591,8 @@ char *ecivm_api_filter_check(const EcivmApiPolicy *p, EcivmApiOrigin origin, con
                 return check_body(p, body, body_len, update_keys, update_policy, ret_status);
         if (is_volume_create(r))
                 return check_body(p, body, body_len, volume_keys, volume_policy, ret_status);
+        if (is_start(r))
+                return check_start_body(body, body_len, ret_status);
         return NULL;
 }
 

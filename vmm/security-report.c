@@ -111,10 +111,10 @@ static gboolean boolean_or(JsonObject *o, const char *name, gboolean missing)
 }
 
 /* A live probe of an isolation class (cli-security-report.c): Yes only on
- * the evidence of a refusal with an ecivm: reason, by the host filter
- * (HTTP 400/403 at create) or by the ECI runtime (an error at start that
- * names the probe's source: not some other ecivm: failure); a probe that
- * was created or started, or failed for another reason, is No. */
+ * the evidence of a refusal with an ecivm: reason by the host filter (HTTP
+ * 400/403 at create).  A probe refused only at start by the ECI runtime is
+ * No: dockerd mounts a created container's binds for docker cp and the
+ * archive API without the runtime. */
 static void refused_live(EcivmSecurityRow *r, JsonObject *facts, const char *probe, const char *what)
 {
         JsonObject *p = obj(obj(facts, "probes"), probe);
@@ -139,7 +139,8 @@ static void refused_live(EcivmSecurityRow *r, JsonObject *facts, const char *pro
         else if (g_str_equal(stage, "create") && (status == 400 || status == 403) && reason)
                 fact(r, TRUE, "%s: refused by the host's filter: HTTP %" G_GINT64_FORMAT " %s", what, status, message);
         else if (g_str_equal(stage, "start") && status >= 400 && reason && source && strstr(message, source))
-                fact(r, TRUE, "%s: created, then refused by the ECI runtime at start: HTTP %" G_GINT64_FORMAT " %s",
+                fact(r, FALSE, "%s: created, refused only at start (docker cp and the archive API reach a created "
+                               "container's binds): HTTP %" G_GINT64_FORMAT " %s",
                      what, status, message);
         else
                 fact(r, FALSE, "%s: %s failed, but not with an ecivm: refusal of this request: HTTP %" G_GINT64_FORMAT

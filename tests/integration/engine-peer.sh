@@ -15,6 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 export ECIVM_IMAGE_DIR="$top_builddir/images/out-test"
 BB_TAR="$ECIVM_IMAGE_DIR/bb.tar"
+. "$(dirname "$0")/eci-lib.sh"
 require_image
 vm_lock
 
@@ -31,16 +32,21 @@ mkdir -p "$T/engine-img/usr/bin" && tar -xf "$BB_TAR" -C "$T/engine-img" &&
         tar -C "$T/engine-img" --owner=0 --group=0 -cf "$T/engine.tar" . && docker import "$T/engine.tar" eciengine >/dev/null ||
         bail "engine probe image"
 
+# The host socket refuses binds of VM paths at create, so the plain-runc
+# peers below are made from inside the VM (eci-lib.sh's driver: a plain-runc
+# container holding dockerd's socket).
+make_probe_image || bail "probe image"
+start_driver || bail "driver container"
 # a process of the real runc at VM uid:gid $1 in front of the stand-in's file
 peer() { # UID:GID -> engine-get's output
-        docker run --rm --runtime=plain-runc --user "$1" -v /run/ecivm-engine/docker.sock:/s eciengine \
+        indocker run --rm --runtime=plain-runc --user "$1" -v /run/ecivm-engine/docker.sock:/s eciengine \
                 engine-get /s GET /_ping 2>&1
 }
 agent_log() {
-        docker run --rm --runtime=plain-runc -v /var/log/ecivm-agent.log:/a.log:ro bb cat /a.log 2>&1
+        indocker run --rm --runtime=plain-runc -v /var/log/ecivm-agent.log:/a.log:ro bb cat /a.log 2>&1
 }
 # the VM's files behind the stand-in, read by the real runc
-vm_ls() { docker run --rm --runtime=plain-runc -v /run/ecivm-engine:/e:ro bb sh -c "$1" 2>&1; }
+vm_ls() { indocker run --rm --runtime=plain-runc -v /run/ecivm-engine:/e:ro bb sh -c "$1" 2>&1; }
 answered() { grep -q "^HTTP/1.[01] 200" <<<"$1"; }
 # refused PEER-OUTPUT UID WHY DESCRIPTION: closed without an HTTP answer, and
 # the agent's line for that uid among the lines logged since the last call
@@ -137,5 +143,5 @@ else diag "the next container got range $rbase, not the released $gbase: reuse n
 # a fresh allow-listed container still works after all this
 out=$(docker run --rm -v /var/run/docker.sock:/var/run/docker.sock eciengine engine-get /var/run/docker.sock GET /_ping)
 answered "$out" && ok "a new allow-listed container is answered" || not_ok "new allow-listed container: $(head -3 <<<"$out")"
-docker rm -f plain reuse >/dev/null
+docker rm -f plain reuse "$DRIVER" >/dev/null # the driver's sleep ignores SIGTERM
 finish

@@ -15,6 +15,9 @@
 #include "http-parse.h"
 
 #define NS_RULE ": containers cannot share namespaces with the VM"
+#define VM_PATH_RULE(path)                                                                               \
+        "mounting " path " is not allowed: containers may only mount volumes (every path is the VM's: there is " \
+        "no host file sharing)"
 #define SOCKET_RULE(src)                                                                                           \
         "mounting " src " is not allowed: the engine's sockets can only be mounted into allow-listed images "    \
         "(enhancedContainerIsolation.dockerSocketMount)"
@@ -126,8 +129,12 @@ static void test_mounts_without_type(void **state)
         assert_denied(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\","
                                       "\"Source\":\"/var/run/docker.sock\",\"Target\":\"/s\"}]}}"),
                       SOCKET_RULE("/var/run/docker.sock"));
-        assert_allowed(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Mounts\":[{\"Source\":\"/srv/data\","
-                                       "\"Target\":\"/d\"}]}}"));
+        /* any other path of the VM, typed or not, is refused as a bind */
+        assert_denied(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Mounts\":[{\"Source\":\"/srv/data\","
+                                      "\"Target\":\"/d\"}]}}"),
+                      VM_PATH_RULE("/srv/data"));
+        assert_allowed(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\","
+                                       "\"Source\":\"data\",\"Target\":\"/d\"}]}}"));
 }
 
 /* The socket-mount allow-list: only listed images, "name:*" is name plus any
@@ -154,8 +161,12 @@ static void test_engine_directories(void **state)
                       SOCKET_RULE("/run"));
         assert_denied(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Binds\":[\"/var/run/:/r\"]}}"),
                       SOCKET_RULE("/var/run/"));
-        assert_allowed(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Binds\":[\"/run/user:/r\"]}}"));
-        assert_allowed(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Binds\":[\"/srv:/r\"]}}"));
+        /* beside them: still paths of the VM, refused by the allow-list */
+        assert_denied(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Binds\":[\"/run/user:/r\"]}}"),
+                      VM_PATH_RULE("/run/user"));
+        assert_denied(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Binds\":[\"/srv:/r\"]}}"),
+                      VM_PATH_RULE("/srv"));
+        assert_allowed(create(&eci_on, "{\"Image\":\"alpine\",\"HostConfig\":{\"Binds\":[\"srv:/r\"]}}"));
 }
 
 static void test_host_modes(void **state)
