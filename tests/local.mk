@@ -17,6 +17,7 @@ INTEGRATION_TESTS = \
 	tests/integration/eci-runc.sh \
 	tests/integration/eci-plain.sh \
 	tests/integration/filter-diff.sh \
+	tests/integration/red-team.sh \
 	tests/integration/engine-peer.sh \
 	tests/bad-input/bad-input.sh
 if VM_TESTS

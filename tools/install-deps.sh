@@ -10,7 +10,7 @@ packages=(
         qemu-system-x86 qemu-utils
         libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu
         erofs-utils cryptsetup-bin kmod e2fsprogs cpio
-        docker.io socat python3 util-linux valgrind bc cppcheck clang-tidy
+        docker.io socat python3 curl util-linux valgrind bc cppcheck clang-tidy
 )
 
 missing=()
