@@ -262,6 +262,7 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # own suite, SUITE-updates or SUITE-security.
 host_mirrors() {
   local codename f
+  # shellcheck disable=SC1091  # the host's file
   codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
   [[ -n $codename ]] || die "cannot tell the host's Debian suite (VERSION_CODENAME in /etc/os-release)"
   for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
@@ -466,7 +467,7 @@ done <"$RESOLVED"
 # before a .deb is unpacked into an image, so what the manifest records is
 # what went in).
 check_debs() {
-  local name sum f
+  local name f
   for name in "$@"; do printf '%s  %s\n' "${DEB_SHA[$name]}" "${DEB[$name]}"; done >"$TMP/debs.sha256"
   if ! sha256sum --quiet --strict -c -- "$TMP/debs.sha256" >"$TMP/debs.check" 2>&1; then
     f=$(sed -n 's/: FAILED.*//p' "$TMP/debs.check" | head -n1)
