@@ -1,6 +1,7 @@
 #include "api-proto.h"
 #include "attest.h"
 #include "error.h"
+#include "user-input.h"
 
 static const char *const methods[] = { "ping", "status", "start", "stop", "restart", "subscribe", "logs",
                                        "settings-show", "settings-set", "settings-reset", "attest", NULL };
@@ -28,7 +29,7 @@ static JsonObject *parse_object(const char *line, gsize len, GError **error)
         JsonNode *root;
 
         if (len > ECIVM_API_MAX_LINE) {
-                invalid(error, "too large");
+                invalid(error, "line longer than " G_STRINGIFY(ECIVM_API_MAX_LINE_BYTES) " bytes");
                 return NULL;
         }
         if (!json_parser_load_from_data(p, line, (gssize) len, &local)) {
@@ -38,6 +39,11 @@ static JsonObject *parse_object(const char *line, gsize len, GError **error)
         root = json_parser_get_root(p);
         if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
                 invalid(error, "not a JSON object");
+                return NULL;
+        }
+        /* what json-glib accepts but JSON does not: NUL in strings, 0x400, duplicate keys */
+        if (!ecivm_json_strict_check(line, len, &local)) {
+                invalid(error, local->message);
                 return NULL;
         }
         return json_object_ref(json_node_get_object(root));
@@ -95,8 +101,8 @@ EcivmApiRequest *ecivm_api_request_parse(const char *line, gsize len, gint64 *re
                 return NULL;
         }
         if (!g_strv_contains(methods, json_node_get_string(method))) {
-                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_REFUSED, "request: unknown method \"%s\"",
-                            json_node_get_string(method));
+                g_autofree char *shown = ecivm_escape_bounded(json_node_get_string(method), -1, ECIVM_LOG_INPUT_MAX);
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_REFUSED, "request: unknown method \"%s\"", shown);
                 return NULL;
         }
         params = json_object_get_member(o, "params");

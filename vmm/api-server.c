@@ -14,6 +14,7 @@
 #include "error.h"
 #include "vm-settings.h"
 #include "logs.h"
+#include "user-input.h"
 
 #define MAX_CLIENTS 128
 #define MAX_PENDING_OUT (1024 * 1024)
@@ -307,7 +308,10 @@ static void handle_line(Client *c, const char *line, gsize len)
         r = ecivm_api_request_parse(line, len, &id, &error);
         if (r && dispatch(c, r, &error))
                 return;
-        g_message("api: refused request: %s", error->message);
+        {
+                g_autofree char *shown = ecivm_escape_bounded(error->message, -1, ECIVM_LOG_INPUT_MAX);
+                g_message("api: refused request: %s", shown);
+        }
         client_send(c, ecivm_api_reply_error(id, ecivm_api_error_code(error), error->message));
 }
 
@@ -323,7 +327,7 @@ static void process_input(Client *c)
                 handle_line(c, line, len);
         }
         if (c->in->len > ECIVM_API_MAX_LINE) {
-                client_send(c, ecivm_api_reply_error(-1, "invalid", "request: line longer than 65536 bytes"));
+                client_send(c, ecivm_api_reply_error(-1, "invalid", "request: line longer than " G_STRINGIFY(ECIVM_API_MAX_LINE_BYTES) " bytes"));
                 g_string_truncate(c->in, 0);
                 c->closing = TRUE;
                 client_rewatch(c);

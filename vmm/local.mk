@@ -13,7 +13,8 @@ vmm_libecivm_core_a_SOURCES = \
 	vmm/manifest.c vmm/manifest.h \
 	vmm/digest.c vmm/digest.h \
 	vmm/sign.c vmm/sign.h \
-	vmm/eventlog.c vmm/eventlog.h
+	vmm/eventlog.c vmm/eventlog.h \
+	vmm/user-input.c vmm/user-input.h
 # settings, dockerd options policy, Engine API filter (issue 4)
 vmm_libecivm_core_a_SOURCES += vmm/settings.c vmm/settings.h vmm/daemon-options.c vmm/daemon-options.h \
 	vmm/settings-guest.c vmm/settings-guest.h vmm/security-report.c vmm/security-report.h \
