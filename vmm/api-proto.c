@@ -210,7 +210,8 @@ JsonNode *ecivm_api_reply_parse(const char *line, gsize len, gint64 *ret_id, GEr
         *ret_id = -1;
         if (!o)
                 return NULL;
-        if (!read_id(o, ret_id)) {
+        /* a refused connection is answered with id -1 */
+        if (!read_id(o, ret_id) && !json_object_has_member(o, "error")) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_PROTOCOL, "reply: missing id");
                 return NULL;
         }

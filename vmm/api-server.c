@@ -8,6 +8,7 @@
 
 #include <glib-unix.h>
 
+#include "api-admit.h"
 #include "api-proto.h"
 #include "api-server.h"
 #include "docker-socket.h"
@@ -16,12 +17,14 @@
 #include "logs.h"
 #include "user-input.h"
 
-#define MAX_CLIENTS 128
 #define MAX_PENDING_OUT (1024 * 1024)
+#define IDLE_SWEEP_S 5
 
 typedef struct {
         EcivmApiServer *server;
         int fd;
+        uid_t uid; /* SO_PEERCRED; (uid_t) -1 when unknown */
+        gint64 last_request; /* monotonic µs: connected, or the last complete line */
         guint watch;
         GString *in;
         GString *out;
@@ -48,6 +51,10 @@ struct _EcivmApiServer {
         GPtrArray *waiters; /* Waiter * */
         GPtrArray *attests; /* Waiter *: attest replies deferred until the guest answers */
         gboolean exit_when_stopped;
+        EcivmApiLimits limits;
+        guint idle_sweep;
+        gint64 refused_logged;
+        guint refused_quiet;
 };
 
 static void client_rewatch(Client *c);
@@ -324,6 +331,7 @@ static void process_input(Client *c)
                 g_autofree char *line = g_strndup(c->in->str, len);
 
                 g_string_erase(c->in, 0, (gssize) len + 1);
+                c->last_request = g_get_monotonic_time();
                 handle_line(c, line, len);
         }
         if (c->in->len > ECIVM_API_MAX_LINE) {
@@ -392,25 +400,99 @@ static void client_rewatch(Client *c)
         c->watch = g_unix_fd_add(c->fd, want, on_client, c);
 }
 
+static uid_t peer_uid(int fd)
+{
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred))
+                return (uid_t) -1;
+        return cred.uid;
+}
+
+/* One error line (the client's request, if sent, is read and dropped so
+ * it sees the reply rather than a reset), then the connection ends. */
+static void refuse_connection(EcivmApiServer *s, int fd, EcivmAdmit why, uid_t uid)
+{
+        g_autofree char *message = ecivm_api_admit_message(why, &s->limits, uid);
+        g_autofree char *line = ecivm_api_reply_error(-1, "refused", message);
+        char buf[4096];
+
+        /* at most one line a second however fast they come */
+        if (g_get_monotonic_time() - s->refused_logged >= G_USEC_PER_SEC) {
+                g_message("api: connection from uid %d refused: %s (%u more refused since the last report)",
+                          (int) uid, message, s->refused_quiet);
+                s->refused_logged = g_get_monotonic_time();
+                s->refused_quiet = 0;
+        } else {
+                s->refused_quiet++;
+        }
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;
+        (void) send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+        close(fd);
+}
+
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer user)
 {
         EcivmApiServer *s = user;
         int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        guint same_uid = 0;
+        EcivmAdmit admit;
+        uid_t uid;
         Client *c;
 
         if (cfd < 0)
                 return G_SOURCE_CONTINUE;
-        if (s->clients->len >= MAX_CLIENTS) {
-                close(cfd);
+        uid = peer_uid(cfd);
+        for (guint i = 0; i < s->clients->len; i++)
+                if (((Client *) g_ptr_array_index(s->clients, i))->uid == uid)
+                        same_uid++;
+        admit = ecivm_api_admit(&s->limits, uid, s->clients->len, same_uid);
+        if (admit != ECIVM_ADMIT_OK) {
+                refuse_connection(s, cfd, admit, uid);
                 return G_SOURCE_CONTINUE;
         }
         c = g_new0(Client, 1);
         c->server = s;
         c->fd = cfd;
+        c->uid = uid;
+        c->last_request = g_get_monotonic_time();
         c->in = g_string_new(NULL);
         c->out = g_string_new(NULL);
         g_ptr_array_add(s->clients, c);
         client_rewatch(c);
+        return G_SOURCE_CONTINUE;
+}
+
+/* A request in flight, a subscription or a log follower keeps a client. */
+static gboolean client_busy(EcivmApiServer *s, Client *c)
+{
+        if (c->subscribed || c->follow_timer || c->out->len > 0 || c->closing)
+                return TRUE;
+        for (guint i = 0; i < s->waiters->len; i++)
+                if (((Waiter *) g_ptr_array_index(s->waiters, i))->client == c)
+                        return TRUE;
+        for (guint i = 0; i < s->attests->len; i++)
+                if (((Waiter *) g_ptr_array_index(s->attests, i))->client == c)
+                        return TRUE;
+        return FALSE;
+}
+
+static gboolean on_idle_sweep(gpointer user)
+{
+        EcivmApiServer *s = user;
+        gint64 now = g_get_monotonic_time();
+
+        for (guint i = s->clients->len; i > 0; i--) {
+                Client *c = g_ptr_array_index(s->clients, i - 1);
+
+                if (ecivm_api_idle_expired(&s->limits, now, c->last_request, client_busy(s, c))) {
+                        g_debug("api: closing a client of uid %d idle for %u s", (int) c->uid,
+                                s->limits.idle_timeout_s);
+                        g_ptr_array_remove_index(s->clients, i - 1);
+                }
+        }
         return G_SOURCE_CONTINUE;
 }
 
@@ -428,7 +510,9 @@ EcivmApiServer *ecivm_api_server_new(EcivmVm *vm, const char *path, const char *
         s->clients = g_ptr_array_new_with_free_func((GDestroyNotify) client_free);
         s->waiters = g_ptr_array_new_with_free_func(g_free);
         s->attests = g_ptr_array_new_with_free_func(g_free);
+        s->limits = (EcivmApiLimits) ECIVM_API_LIMITS_DEFAULT;
         s->watch = g_unix_fd_add(fd, G_IO_IN, on_accept, s);
+        s->idle_sweep = g_timeout_add_seconds(IDLE_SWEEP_S, on_idle_sweep, s);
         return s;
 }
 
@@ -493,6 +577,7 @@ void ecivm_api_server_free(EcivmApiServer *s)
         if (!s)
                 return;
         g_source_remove(s->watch);
+        g_clear_handle_id(&s->idle_sweep, g_source_remove);
         close(s->fd);
         (void) unlink(s->path);
         g_ptr_array_unref(s->waiters);
