@@ -316,7 +316,7 @@ static void handle_line(Client *c, const char *line, gsize len)
         if (r && dispatch(c, r, &error))
                 return;
         {
-                g_autofree char *shown = ecivm_escape_bounded(error->message, -1, ECIVM_LOG_INPUT_MAX);
+                g_autofree char *shown = ecivm_escape_bounded(error->message, -1, ECIVM_LOG_LINE_MAX);
                 g_message("api: refused request: %s", shown);
         }
         client_send(c, ecivm_api_reply_error(id, ecivm_api_error_code(error), error->message));

@@ -41,7 +41,7 @@ char *ecivm_escape_bounded(const char *s, gssize len, gsize max)
                 i++;
         }
         if (i < n)
-                g_string_append_printf(out, "…(%" G_GSIZE_FORMAT " bytes)", n);
+                g_string_append_printf(out, "...(%" G_GSIZE_FORMAT " bytes)", n);
         return g_string_free(out, FALSE);
 }
 

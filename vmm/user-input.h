@@ -9,7 +9,7 @@
  *
  * ecivm_escape_bounded(): client input for a log line: control characters,
  * DEL and bytes that are not UTF-8 as \xNN (so escaping twice changes
- * nothing), at most MAX input bytes, then "…(N bytes)" with the original
+ * nothing), at most MAX input bytes, then "...(N bytes)" with the original
  * length: one bounded line whatever the client sent. */
 #ifndef ECIVM_VMM_USER_INPUT_H
 #define ECIVM_VMM_USER_INPUT_H
@@ -17,7 +17,8 @@
 #include <glib.h>
 
 #define ECIVM_JSON_MAX_DEPTH 64
-#define ECIVM_LOG_INPUT_MAX 200
+#define ECIVM_LOG_INPUT_MAX 200 /* one client-supplied value */
+#define ECIVM_LOG_LINE_MAX 1024 /* a message quoting such values */
 
 gboolean ecivm_json_strict_check(const char *text, gsize len, GError **error);
 
