@@ -124,6 +124,8 @@ static gboolean attach_channel(EcivmVm *vm, EcivmChildFd *fds, gsize *n, int tar
         }
         fds[(*n)++] = (EcivmChildFd) { sv[1], target };
         *ret = ecivm_mux_source_new(cb, vm);
+        if (cb == &ecivm_vm_control_callbacks) /* heartbeats before client requests */
+                ecivm_mux_source_set_priority(*ret, G_PRIORITY_HIGH);
         wire_mux_attach_channel(ecivm_mux_source_get_mux(*ret), sv[0], TRUE);
         return TRUE;
 }
