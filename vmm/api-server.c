@@ -19,6 +19,9 @@
 
 #define MAX_PENDING_OUT (1024 * 1024)
 #define IDLE_SWEEP_S 5
+#define LINES_PER_WAKEUP 16   /* then the other clients and the guest get the loop */
+#define ATTESTS_PER_CLIENT 4  /* in flight on one connection */
+#define ATTESTS_IN_FLIGHT 32  /* in all */
 
 typedef struct {
         EcivmApiServer *server;
@@ -34,6 +37,7 @@ typedef struct {
         char *follow_source;
         goffset follow_offset;
         guint follow_timer;
+        guint more; /* idle: complete lines left after LINES_PER_WAKEUP */
 } Client;
 
 typedef struct {
@@ -77,6 +81,7 @@ static void client_free(Client *c)
         }
         g_clear_handle_id(&c->watch, g_source_remove);
         g_clear_handle_id(&c->follow_timer, g_source_remove);
+        g_clear_handle_id(&c->more, g_source_remove);
         g_free(c->follow_path);
         g_free(c->follow_source);
         close(c->fd);
@@ -249,8 +254,24 @@ static void on_attested(EcivmVm *vm, JsonNode *result, const GError *error, gpoi
 /* The reply waits for the guest's evidence (vm-attest.c). */
 static gboolean start_attest(Client *c, EcivmApiRequest *r, GError **error)
 {
+        EcivmApiServer *s = c->server;
         const char *nonce = NULL;
-        Waiter *w = g_new0(Waiter, 1);
+        guint mine = 0;
+        Waiter *w;
+
+        for (guint i = 0; i < s->attests->len; i++)
+                if (((Waiter *) g_ptr_array_index(s->attests, i))->client == c)
+                        mine++;
+        if (mine >= ATTESTS_PER_CLIENT || s->attests->len >= ATTESTS_IN_FLIGHT) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_REFUSED,
+                            "attest: %u attestations in flight%s (at most %u per connection, %u in all): retry "
+                            "when one is answered",
+                            mine >= ATTESTS_PER_CLIENT ? mine : s->attests->len,
+                            mine >= ATTESTS_PER_CLIENT ? " on this connection" : "", ATTESTS_PER_CLIENT,
+                            ATTESTS_IN_FLIGHT);
+                return FALSE;
+        }
+        w = g_new0(Waiter, 1);
 
         w->client = c;
         w->id = r->id;
@@ -322,17 +343,38 @@ static void handle_line(Client *c, const char *line, gsize len)
         client_send(c, ecivm_api_reply_error(id, ecivm_api_error_code(error), error->message));
 }
 
+static void process_input(Client *c);
+
+static gboolean on_more_input(gpointer user)
+{
+        Client *c = user;
+
+        c->more = 0;
+        process_input(c);
+        client_rewatch(c); /* reading again, or closing */
+        return G_SOURCE_REMOVE;
+}
+
 static void process_input(Client *c)
 {
+        guint lines = 0;
         char *nl;
 
-        while (!c->closing && (nl = memchr(c->in->str, '\n', c->in->len))) {
+        while (!c->closing && lines++ < LINES_PER_WAKEUP && (nl = memchr(c->in->str, '\n', c->in->len))) {
                 gsize len = (gsize) (nl - c->in->str);
                 g_autofree char *line = g_strndup(c->in->str, len);
 
                 g_string_erase(c->in, 0, (gssize) len + 1);
                 c->last_request = g_get_monotonic_time();
                 handle_line(c, line, len);
+        }
+        if (!c->closing && memchr(c->in->str, '\n', c->in->len)) {
+                /* a pipelined flood: the rest after the others (and the guest) had their turn;
+                 * no reading meanwhile (client_rewatch) */
+                if (!c->more)
+                        c->more = g_idle_add_full(G_PRIORITY_DEFAULT, on_more_input, c, NULL);
+                client_rewatch(c);
+                return;
         }
         if (c->in->len > ECIVM_API_MAX_LINE) {
                 client_send(c, ecivm_api_reply_error(-1, "invalid", "request: line longer than " G_STRINGIFY(ECIVM_API_MAX_LINE_BYTES) " bytes"));
@@ -392,7 +434,7 @@ static gboolean on_client(gint fd, GIOCondition cond, gpointer user)
 
 static void client_rewatch(Client *c)
 {
-        GIOCondition want = (c->closing ? 0 : G_IO_IN) | (c->out->len ? G_IO_OUT : 0);
+        GIOCondition want = (c->closing || c->more ? 0 : G_IO_IN) | (c->out->len ? G_IO_OUT : 0);
 
         g_clear_handle_id(&c->watch, g_source_remove);
         if (c->closing && c->out->len == 0)
@@ -468,7 +510,7 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user)
 /* A request in flight, a subscription or a log follower keeps a client. */
 static gboolean client_busy(EcivmApiServer *s, Client *c)
 {
-        if (c->subscribed || c->follow_timer || c->out->len > 0 || c->closing)
+        if (c->subscribed || c->follow_timer || c->more || c->out->len > 0 || c->closing)
                 return TRUE;
         for (guint i = 0; i < s->waiters->len; i++)
                 if (((Waiter *) g_ptr_array_index(s->waiters, i))->client == c)
