@@ -31,6 +31,24 @@ char *ecivm_api_admit_message(EcivmAdmit a, const EcivmApiLimits *l, uid_t uid)
         }
 }
 
+gboolean ecivm_log_budget_take(EcivmLogBudget *b, gint64 now, guint per_second, guint *ret_quiet)
+{
+        gint64 window = now / G_USEC_PER_SEC;
+
+        if (window != b->window) {
+                b->window = window;
+                b->used = 0;
+        }
+        if (b->used >= per_second) {
+                b->quiet++;
+                return FALSE;
+        }
+        b->used++;
+        *ret_quiet = b->quiet;
+        b->quiet = 0;
+        return TRUE;
+}
+
 gboolean ecivm_api_idle_expired(const EcivmApiLimits *l, gint64 now, gint64 last, gboolean busy)
 {
         return !busy && l->idle_timeout_s > 0 && now - last >= (gint64) l->idle_timeout_s * G_USEC_PER_SEC;

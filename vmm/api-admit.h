@@ -37,4 +37,14 @@ char *ecivm_api_admit_message(EcivmAdmit a, const EcivmApiLimits *l, uid_t uid);
 /* A client last heard from at LAST (monotonic µs) is dropped at NOW unless BUSY. */
 gboolean ecivm_api_idle_expired(const EcivmApiLimits *l, gint64 now, gint64 last, gboolean busy);
 
+/* Log lines about refusals: at most PER_SECOND a second; the first line of
+ * the next second tells how many were left out (*RET_QUIET). */
+typedef struct {
+        gint64 window; /* the second (monotonic µs / 1e6) being counted */
+        guint used;
+        guint quiet;
+} EcivmLogBudget;
+
+gboolean ecivm_log_budget_take(EcivmLogBudget *b, gint64 now, guint per_second, guint *ret_quiet);
+
 #endif

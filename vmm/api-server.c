@@ -22,6 +22,7 @@
 #define LINES_PER_WAKEUP 16   /* then the other clients and the guest get the loop */
 #define ATTESTS_PER_CLIENT 4  /* in flight on one connection */
 #define ATTESTS_IN_FLIGHT 32  /* in all */
+#define REFUSALS_LOGGED_PER_S 10
 
 typedef struct {
         EcivmApiServer *server;
@@ -57,8 +58,7 @@ struct _EcivmApiServer {
         gboolean exit_when_stopped;
         EcivmApiLimits limits;
         guint idle_sweep;
-        gint64 refused_logged;
-        guint refused_quiet;
+        EcivmLogBudget refusal_log; /* refused connections and requests */
 };
 
 static void client_rewatch(Client *c);
@@ -327,18 +327,29 @@ static gboolean dispatch(Client *c, EcivmApiRequest *r, GError **error)
         return TRUE;
 }
 
+static const char *quiet_note(guint quiet)
+{
+        static char note[64];
+
+        if (quiet == 0)
+                return "";
+        g_snprintf(note, sizeof(note), " (and %u refusals not logged)", quiet);
+        return note;
+}
+
 static void handle_line(Client *c, const char *line, gsize len)
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(EcivmApiRequest) r = NULL;
         gint64 id;
+        guint quiet;
 
         r = ecivm_api_request_parse(line, len, &id, &error);
         if (r && dispatch(c, r, &error))
                 return;
-        {
+        if (ecivm_log_budget_take(&c->server->refusal_log, g_get_monotonic_time(), REFUSALS_LOGGED_PER_S, &quiet)) {
                 g_autofree char *shown = ecivm_escape_bounded(error->message, -1, ECIVM_LOG_LINE_MAX);
-                g_message("api: refused request: %s", shown);
+                g_message("api: refused request: %s%s", shown, quiet_note(quiet));
         }
         client_send(c, ecivm_api_reply_error(id, ecivm_api_error_code(error), error->message));
 }
@@ -460,15 +471,10 @@ static void refuse_connection(EcivmApiServer *s, int fd, EcivmAdmit why, uid_t u
         g_autofree char *line = ecivm_api_reply_error(-1, "refused", message);
         char buf[4096];
 
-        /* at most one line a second however fast they come */
-        if (g_get_monotonic_time() - s->refused_logged >= G_USEC_PER_SEC) {
-                g_message("api: connection from uid %d refused: %s (%u more refused since the last report)",
-                          (int) uid, message, s->refused_quiet);
-                s->refused_logged = g_get_monotonic_time();
-                s->refused_quiet = 0;
-        } else {
-                s->refused_quiet++;
-        }
+        guint quiet;
+
+        if (ecivm_log_budget_take(&s->refusal_log, g_get_monotonic_time(), REFUSALS_LOGGED_PER_S, &quiet))
+                g_message("api: connection from uid %d refused: %s%s", (int) uid, message, quiet_note(quiet));
         while (read(fd, buf, sizeof(buf)) > 0)
                 ;
         (void) send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -36,7 +36,33 @@ def state(s):
         return ("open", "")
     except ConnectionResetError:
         return ("closed", "")
-if mode == "send":
+if mode == "flood":  # CLIENTS × N pipelined attest requests: "ok refused other"
+    import threading
+    clients, n = int(sys.argv[3]), int(sys.argv[4])
+    counts = {"ok": 0, "refused": 0, "other": 0}
+    lock = threading.Lock()
+    def one():
+        s = connect()
+        s.settimeout(60)
+        s.sendall(b"".join(b'{"v":1,"id":%d,"method":"attest"}\n' % i for i in range(n)))
+        buf = b""
+        try:
+            while buf.count(b"\n") < n:
+                d = s.recv(1 << 20)
+                if not d:
+                    break
+                buf += d
+        except socket.timeout:
+            pass
+        for l in buf.split(b"\n")[:-1]:
+            k = "ok" if b'"ok":true' in l else "refused" if b'"code":"refused"' in l else "other"
+            with lock:
+                counts[k] += 1
+    th = [threading.Thread(target=one) for _ in range(clients)]
+    [t.start() for t in th]
+    [t.join() for t in th]
+    print(counts["ok"], counts["refused"], counts["other"])
+elif mode == "send":
     s = connect()
     s.sendall(sys.stdin.buffer.read())
     buf = b""
@@ -120,6 +146,19 @@ for i in $(seq 8); do "$ECIVM" status >"$T/st.$i" 2>&1 & pids+=($!); done
 wait "${pids[@]}"
 bad=$(grep -L 'ready' "$T"/st.* | wc -l)
 [ "$bad" -eq 0 ] && ok "8 concurrent root status calls answered" || not_ok "$bad root status calls failed: $(cat "$T"/st.* | head -3)"
+
+# -- an attest flood: bounded per connection, coalesced, the guest's heartbeats go first
+lines0=$(wc -l <"$T/ecivmd.log")
+read -r a_ok a_refused a_other < <("$PY" "$T/client.py" "$SOCK" flood 20 100)
+diag "attest flood (20 clients x 100): $a_ok documents, $a_refused refused at once, $a_other other"
+[ "${a_ok:-0}" -ge 20 ] && [ "${a_other:-1}" -eq 0 ] && [ $((a_ok + a_refused)) -eq 2000 ] &&
+        ok "an attest flood is answered (documents, or refused at once over the bound)" ||
+        not_ok "attest flood: ${a_ok:-?} ok, ${a_refused:-?} refused, ${a_other:-?} other"
+grown=$(($(wc -l <"$T/ecivmd.log") - lines0))
+[ "$grown" -lt 200 ] && ok "the flood added $grown log lines" || not_ok "the flood added $grown log lines"
+grep -q 'guest hung' "$T/ecivmd.log" && not_ok "a guest hang was declared: $(grep 'guest hung' "$T/ecivmd.log" | head -1)" ||
+        ok "no guest hang declared"
+check "the VM is ready after the flood" "$ECIVM" status
 
 # -- settings the launch plan could not boot
 out=$("$ECIVM" settings set memoryMiB 65537 2>&1); rc=$?

@@ -196,6 +196,23 @@ static void test_admission(void **state)
         }
 }
 
+/* 1000 refusals in one second log 10 lines; the next second's first line says 990 were left out. */
+static void test_log_budget(void **state)
+{
+        EcivmLogBudget b = { 0 };
+        const gint64 s = G_USEC_PER_SEC;
+        guint logged = 0, quiet = 99;
+
+        for (int i = 0; i < 1000; i++)
+                if (ecivm_log_budget_take(&b, 5 * s + i * 100, 10, &quiet))
+                        logged++;
+        assert_int_equal(logged, 10);
+        assert_true(ecivm_log_budget_take(&b, 6 * s, 10, &quiet));
+        assert_int_equal(quiet, 990);
+        assert_true(ecivm_log_budget_take(&b, 6 * s + 1, 10, &quiet));
+        assert_int_equal(quiet, 0);
+}
+
 static void test_idle(void **state)
 {
         static const EcivmApiLimits l = ECIVM_API_LIMITS_DEFAULT;
@@ -214,6 +231,7 @@ int main(void)
                 cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_reply_parse),
                 cmocka_unit_test(test_error_codes),    cmocka_unit_test(test_state_machine),
                 cmocka_unit_test(test_admission),      cmocka_unit_test(test_idle),
+                cmocka_unit_test(test_log_budget),
         };
         return golden_run("api-proto", fixed, G_N_ELEMENTS(fixed), "api-proto", ".req", request_case, 10);
 }
