@@ -5,6 +5,13 @@
 
 /* ---- log escaping ---- */
 
+/* Printable, but not in a log line: line and paragraph separators, and the
+ * bidi controls that make a line read other than it is written. */
+static gboolean shown_as_bytes(gunichar u)
+{
+        return u < 0xa0 || u == 0x2028 || u == 0x2029 || (u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069);
+}
+
 char *ecivm_escape_bounded(const char *s, gssize len, gsize max)
 {
         gsize n = len < 0 ? strlen(s) : (gsize) len, i = 0;
@@ -21,13 +28,13 @@ char *ecivm_escape_bounded(const char *s, gssize len, gsize max)
 
                         u = g_utf8_get_char_validated(s + i, left);
                         next = (u == (gunichar) -1 || u == (gunichar) -2) ? NULL : g_utf8_next_char(s + i);
-                        if (next && u >= 0xa0) {
+                        if (next && !shown_as_bytes(u)) {
                                 step = (gsize) (next - (s + i));
                                 g_string_append_len(out, s + i, (gssize) step);
                                 i += step;
                                 continue;
                         }
-                        if (next) /* C1 controls */
+                        if (next) /* C1 controls, separators, bidi */
                                 step = (gsize) (next - (s + i));
                         for (gsize k = 0; k < step; k++)
                                 g_string_append_printf(out, "\\x%02x", (guchar) s[i + k]);

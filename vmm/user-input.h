@@ -8,7 +8,7 @@
  * key: "params.key: a string with an embedded NUL (\u0000)".
  *
  * ecivm_escape_bounded(): client input for a log line: control characters,
- * DEL and bytes that are not UTF-8 as \xNN (so escaping twice changes
+ * DEL, U+2028/U+2029, bidi controls and bytes that are not UTF-8 as \xNN (so escaping twice changes
  * nothing), at most MAX input bytes, then "...(N bytes)" with the original
  * length: one bounded line whatever the client sent. */
 #ifndef ECIVM_VMM_USER_INPUT_H

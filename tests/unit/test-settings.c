@@ -296,6 +296,7 @@ static void test_escape_bounded(void **state)
                 { "caf\xc3\xa9", -1, 200, "caf\xc3\xa9" },
                 { "bad\xff\xc3", -1, 200, "bad\\xff\\xc3" },
                 { "c1\xc2\x85", -1, 200, "c1\\xc2\\x85" },
+                { "ls\xe2\x80\xa8 rlo\xe2\x80\xae", -1, 200, "ls\\xe2\\x80\\xa8 rlo\\xe2\\x80\\xae" },
                 { "already \\x0a", -1, 200, "already \\x0a" },
                 { "abcdef", -1, 4, "abcd...(6 bytes)" },
                 { "\xc3\xa9\xc3\xa9\xc3\xa9", -1, 3, "\xc3\xa9\xc3\xa9...(6 bytes)" },
