@@ -388,7 +388,9 @@ static void process_input(Client *c)
                 return;
         }
         if (c->in->len > ECIVM_API_MAX_LINE) {
-                client_send(c, ecivm_api_reply_error(-1, "invalid", "request: line longer than " G_STRINGIFY(ECIVM_API_MAX_LINE_BYTES) " bytes"));
+                client_send(c, ecivm_api_reply_error(-1, "invalid",
+                                                     "request: line longer than " G_STRINGIFY(
+                                                             ECIVM_API_MAX_LINE_BYTES) " bytes"));
                 g_string_truncate(c->in, 0);
                 c->closing = TRUE;
                 client_rewatch(c);
@@ -470,12 +472,11 @@ static void refuse_connection(EcivmApiServer *s, int fd, EcivmAdmit why, uid_t u
         g_autofree char *message = ecivm_api_admit_message(why, &s->limits, uid);
         g_autofree char *line = ecivm_api_reply_error(-1, "refused", message);
         char buf[4096];
-
         guint quiet;
 
         if (ecivm_log_budget_take(&s->refusal_log, g_get_monotonic_time(), REFUSALS_LOGGED_PER_S, &quiet))
                 g_message("api: connection from uid %d refused: %s%s", (int) uid, message, quiet_note(quiet));
-        while (read(fd, buf, sizeof(buf)) > 0)
+        for (int i = 0; i < 16 && read(fd, buf, sizeof(buf)) > 0; i++) /* what was sent, not what keeps coming */
                 ;
         (void) send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
         close(fd);
