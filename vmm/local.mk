@@ -31,7 +31,7 @@ ECIVM_HOST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFL
 ECIVM_HOST_LIBS = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS)
 
 sbin_PROGRAMS += vmm/ecivmd
-vmm_ecivmd_SOURCES = vmm/ecivmd.c \
+vmm_ecivmd_SOURCES = vmm/ecivmd.c vmm/log-cap.c vmm/log-cap.h \
 	vmm/vm.c vmm/vm.h vmm/vm-priv.h vmm/vm-launch.c vmm/vm-probe.c vmm/vm-guest.c \
 	vmm/measure.c vmm/measure.h vmm/mux-source.c vmm/mux-source.h \
 	vmm/docker-socket.c vmm/docker-socket.h vmm/api-server.c vmm/api-server.h \
