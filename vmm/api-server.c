@@ -20,8 +20,8 @@
 #define MAX_PENDING_OUT (1024 * 1024)
 #define IDLE_SWEEP_S 5
 #define LINES_PER_WAKEUP 16   /* then the other clients and the guest get the loop */
-#define ATTESTS_PER_CLIENT 4  /* in flight on one connection */
-#define ATTESTS_IN_FLIGHT 32  /* in all */
+#define ATTESTS_PER_CLIENT 4u /* in flight on one connection */
+#define ATTESTS_IN_FLIGHT 32u /* in all */
 #define REFUSALS_LOGGED_PER_S 10
 
 typedef struct {

@@ -217,7 +217,7 @@ void ecivm_vm_attest_evidence_reply(EcivmVm *vm, const struct wire_control *c)
         for (guint i = 0; vm->attest && i < vm->attest->pending->len; i++)
                 if (((Pending *) vm->attest->pending->pdata[i])->request_id == c->id)
                         g_ptr_array_add(waiting, vm->attest->pending->pdata[i]);
-        if (waiting->len == 0) {
+        if (!vm->attest || waiting->len == 0) {
                 g_warning("guest evidence for unknown request %u: ignored", c->id);
                 return;
         }
