@@ -41,11 +41,6 @@ static JsonObject *parse_object(const char *line, gsize len, GError **error)
                 invalid(error, "not a JSON object");
                 return NULL;
         }
-        /* what json-glib accepts but JSON does not: NUL in strings, 0x400, duplicate keys */
-        if (!ecivm_json_strict_check(line, len, &local)) {
-                invalid(error, local->message);
-                return NULL;
-        }
         return json_object_ref(json_node_get_object(root));
 }
 
@@ -76,6 +71,7 @@ EcivmApiRequest *ecivm_api_request_parse(const char *line, gsize len, gint64 *re
 {
         g_autoptr(JsonObject) o = parse_object(line, len, error);
         g_autoptr(EcivmApiRequest) r = NULL;
+        g_autoptr(GError) local = NULL;
         JsonNode *v, *method, *params;
         gint64 id;
 
@@ -87,6 +83,12 @@ EcivmApiRequest *ecivm_api_request_parse(const char *line, gsize len, gint64 *re
                 return NULL;
         }
         *ret_id = id;
+        /* what json-glib accepts but JSON does not: NUL in strings, 0x400, duplicate keys
+         * (an id spelt 0x8 was read as 8: the reply names it) */
+        if (!ecivm_json_strict_check(line, len, &local)) {
+                invalid(error, local->message);
+                return NULL;
+        }
         v = json_object_get_member(o, "v");
         if (!v || !JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_INT64 ||
             json_node_get_int(v) != ECIVM_API_VERSION) {
