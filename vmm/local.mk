@@ -24,7 +24,8 @@ vmm_libecivm_core_a_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $
 
 # --- daemon and CLI (lead) ---
 # Pure pieces that unit tests also link: the service protocol and state machine.
-vmm_libecivm_core_a_SOURCES += vmm/api-proto.c vmm/api-proto.h vmm/api-admit.c vmm/api-admit.h vmm/vm-state.c vmm/vm-state.h \
+vmm_libecivm_core_a_SOURCES += vmm/api-proto.c vmm/api-proto.h vmm/api-admit.c vmm/api-admit.h \
+	vmm/vm-state.c vmm/vm-state.h \
 	vmm/backoff.c vmm/backoff.h vmm/logs.c vmm/logs.h vmm/proc-stat.c vmm/proc-stat.h
 
 ECIVM_HOST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CRYPTO_CFLAGS)
