@@ -9,6 +9,7 @@ INTEGRATION_TESTS = \
 	tests/integration/attest.sh \
 	tests/integration/vm-docker.sh \
 	tests/integration/service.sh \
+	tests/integration/service-limits.sh \
 	tests/integration/dockerd-restart.sh \
 	tests/integration/disk-full.sh \
 	tests/integration/settings.sh \

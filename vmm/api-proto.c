@@ -1,6 +1,7 @@
 #include "api-proto.h"
 #include "attest.h"
 #include "error.h"
+#include "user-input.h"
 
 static const char *const methods[] = { "ping", "status", "start", "stop", "restart", "subscribe", "logs",
                                        "settings-show", "settings-set", "settings-reset", "attest", NULL };
@@ -28,7 +29,7 @@ static JsonObject *parse_object(const char *line, gsize len, GError **error)
         JsonNode *root;
 
         if (len > ECIVM_API_MAX_LINE) {
-                invalid(error, "too large");
+                invalid(error, "line longer than " G_STRINGIFY(ECIVM_API_MAX_LINE_BYTES) " bytes");
                 return NULL;
         }
         if (!json_parser_load_from_data(p, line, (gssize) len, &local)) {
@@ -70,6 +71,7 @@ EcivmApiRequest *ecivm_api_request_parse(const char *line, gsize len, gint64 *re
 {
         g_autoptr(JsonObject) o = parse_object(line, len, error);
         g_autoptr(EcivmApiRequest) r = NULL;
+        g_autoptr(GError) local = NULL;
         JsonNode *v, *method, *params;
         gint64 id;
 
@@ -81,6 +83,12 @@ EcivmApiRequest *ecivm_api_request_parse(const char *line, gsize len, gint64 *re
                 return NULL;
         }
         *ret_id = id;
+        /* what json-glib accepts but JSON does not: NUL in strings, 0x400, duplicate keys
+         * (an id spelt 0x8 was read as 8: the reply names it) */
+        if (!ecivm_json_strict_check(line, len, &local)) {
+                invalid(error, local->message);
+                return NULL;
+        }
         v = json_object_get_member(o, "v");
         if (!v || !JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_INT64 ||
             json_node_get_int(v) != ECIVM_API_VERSION) {
@@ -95,8 +103,8 @@ EcivmApiRequest *ecivm_api_request_parse(const char *line, gsize len, gint64 *re
                 return NULL;
         }
         if (!g_strv_contains(methods, json_node_get_string(method))) {
-                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_REFUSED, "request: unknown method \"%s\"",
-                            json_node_get_string(method));
+                g_autofree char *shown = ecivm_escape_bounded(json_node_get_string(method), -1, ECIVM_LOG_INPUT_MAX);
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_REFUSED, "request: unknown method \"%s\"", shown);
                 return NULL;
         }
         params = json_object_get_member(o, "params");
@@ -204,7 +212,8 @@ JsonNode *ecivm_api_reply_parse(const char *line, gsize len, gint64 *ret_id, GEr
         *ret_id = -1;
         if (!o)
                 return NULL;
-        if (!read_id(o, ret_id)) {
+        /* a refused connection is answered with id -1 */
+        if (!read_id(o, ret_id) && !json_object_has_member(o, "error")) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_PROTOCOL, "reply: missing id");
                 return NULL;
         }

@@ -24,7 +24,8 @@
 #include <json-glib/json-glib.h>
 
 #define ECIVM_API_VERSION 1
-#define ECIVM_API_MAX_LINE (64 * 1024)
+#define ECIVM_API_MAX_LINE_BYTES 65536
+#define ECIVM_API_MAX_LINE ECIVM_API_MAX_LINE_BYTES
 
 typedef struct {
         gint64 id;

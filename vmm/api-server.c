@@ -8,19 +8,27 @@
 
 #include <glib-unix.h>
 
+#include "api-admit.h"
 #include "api-proto.h"
 #include "api-server.h"
 #include "docker-socket.h"
 #include "error.h"
 #include "vm-settings.h"
 #include "logs.h"
+#include "user-input.h"
 
-#define MAX_CLIENTS 128
 #define MAX_PENDING_OUT (1024 * 1024)
+#define IDLE_SWEEP_S 5
+#define LINES_PER_WAKEUP 16   /* then the other clients and the guest get the loop */
+#define ATTESTS_PER_CLIENT 4u /* in flight on one connection */
+#define ATTESTS_IN_FLIGHT 32u /* in all */
+#define REFUSALS_LOGGED_PER_S 10
 
 typedef struct {
         EcivmApiServer *server;
         int fd;
+        uid_t uid; /* SO_PEERCRED; (uid_t) -1 when unknown */
+        gint64 last_request; /* monotonic µs: connected, or the last complete line */
         guint watch;
         GString *in;
         GString *out;
@@ -30,6 +38,7 @@ typedef struct {
         char *follow_source;
         goffset follow_offset;
         guint follow_timer;
+        guint more; /* idle: complete lines left after LINES_PER_WAKEUP */
 } Client;
 
 typedef struct {
@@ -47,6 +56,9 @@ struct _EcivmApiServer {
         GPtrArray *waiters; /* Waiter * */
         GPtrArray *attests; /* Waiter *: attest replies deferred until the guest answers */
         gboolean exit_when_stopped;
+        EcivmApiLimits limits;
+        guint idle_sweep;
+        EcivmLogBudget refusal_log; /* refused connections and requests */
 };
 
 static void client_rewatch(Client *c);
@@ -69,6 +81,7 @@ static void client_free(Client *c)
         }
         g_clear_handle_id(&c->watch, g_source_remove);
         g_clear_handle_id(&c->follow_timer, g_source_remove);
+        g_clear_handle_id(&c->more, g_source_remove);
         g_free(c->follow_path);
         g_free(c->follow_source);
         close(c->fd);
@@ -241,8 +254,24 @@ static void on_attested(EcivmVm *vm, JsonNode *result, const GError *error, gpoi
 /* The reply waits for the guest's evidence (vm-attest.c). */
 static gboolean start_attest(Client *c, EcivmApiRequest *r, GError **error)
 {
+        EcivmApiServer *s = c->server;
         const char *nonce = NULL;
-        Waiter *w = g_new0(Waiter, 1);
+        guint mine = 0;
+        Waiter *w;
+
+        for (guint i = 0; i < s->attests->len; i++)
+                if (((Waiter *) g_ptr_array_index(s->attests, i))->client == c)
+                        mine++;
+        if (mine >= ATTESTS_PER_CLIENT || s->attests->len >= ATTESTS_IN_FLIGHT) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_REFUSED,
+                            "attest: %u attestations in flight%s (at most %u per connection, %u in all): retry "
+                            "when one is answered",
+                            mine >= ATTESTS_PER_CLIENT ? mine : s->attests->len,
+                            mine >= ATTESTS_PER_CLIENT ? " on this connection" : "", ATTESTS_PER_CLIENT,
+                            ATTESTS_IN_FLIGHT);
+                return FALSE;
+        }
+        w = g_new0(Waiter, 1);
 
         w->client = c;
         w->id = r->id;
@@ -298,32 +327,70 @@ static gboolean dispatch(Client *c, EcivmApiRequest *r, GError **error)
         return TRUE;
 }
 
+static const char *quiet_note(guint quiet)
+{
+        static char note[64];
+
+        if (quiet == 0)
+                return "";
+        g_snprintf(note, sizeof(note), " (and %u refusals not logged)", quiet);
+        return note;
+}
+
 static void handle_line(Client *c, const char *line, gsize len)
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(EcivmApiRequest) r = NULL;
         gint64 id;
+        guint quiet;
 
         r = ecivm_api_request_parse(line, len, &id, &error);
         if (r && dispatch(c, r, &error))
                 return;
-        g_message("api: refused request: %s", error->message);
+        if (ecivm_log_budget_take(&c->server->refusal_log, g_get_monotonic_time(), REFUSALS_LOGGED_PER_S, &quiet)) {
+                g_autofree char *shown = ecivm_escape_bounded(error->message, -1, ECIVM_LOG_LINE_MAX);
+                g_message("api: refused request: %s%s", shown, quiet_note(quiet));
+        }
         client_send(c, ecivm_api_reply_error(id, ecivm_api_error_code(error), error->message));
+}
+
+static void process_input(Client *c);
+
+static gboolean on_more_input(gpointer user)
+{
+        Client *c = user;
+
+        c->more = 0;
+        process_input(c);
+        client_rewatch(c); /* reading again, or closing */
+        return G_SOURCE_REMOVE;
 }
 
 static void process_input(Client *c)
 {
+        guint lines = 0;
         char *nl;
 
-        while (!c->closing && (nl = memchr(c->in->str, '\n', c->in->len))) {
+        while (!c->closing && lines++ < LINES_PER_WAKEUP && (nl = memchr(c->in->str, '\n', c->in->len))) {
                 gsize len = (gsize) (nl - c->in->str);
                 g_autofree char *line = g_strndup(c->in->str, len);
 
                 g_string_erase(c->in, 0, (gssize) len + 1);
+                c->last_request = g_get_monotonic_time();
                 handle_line(c, line, len);
         }
+        if (!c->closing && memchr(c->in->str, '\n', c->in->len)) {
+                /* a pipelined flood: the rest after the others (and the guest) had their turn;
+                 * no reading meanwhile (client_rewatch) */
+                if (!c->more)
+                        c->more = g_idle_add_full(G_PRIORITY_DEFAULT, on_more_input, c, NULL);
+                client_rewatch(c);
+                return;
+        }
         if (c->in->len > ECIVM_API_MAX_LINE) {
-                client_send(c, ecivm_api_reply_error(-1, "invalid", "request: line longer than 65536 bytes"));
+                client_send(c, ecivm_api_reply_error(-1, "invalid",
+                                                     "request: line longer than " G_STRINGIFY(
+                                                             ECIVM_API_MAX_LINE_BYTES) " bytes"));
                 g_string_truncate(c->in, 0);
                 c->closing = TRUE;
                 client_rewatch(c);
@@ -380,7 +447,7 @@ static gboolean on_client(gint fd, GIOCondition cond, gpointer user)
 
 static void client_rewatch(Client *c)
 {
-        GIOCondition want = (c->closing ? 0 : G_IO_IN) | (c->out->len ? G_IO_OUT : 0);
+        GIOCondition want = (c->closing || c->more ? 0 : G_IO_IN) | (c->out->len ? G_IO_OUT : 0);
 
         g_clear_handle_id(&c->watch, g_source_remove);
         if (c->closing && c->out->len == 0)
@@ -388,25 +455,93 @@ static void client_rewatch(Client *c)
         c->watch = g_unix_fd_add(c->fd, want, on_client, c);
 }
 
+static uid_t peer_uid(int fd)
+{
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred))
+                return (uid_t) -1;
+        return cred.uid;
+}
+
+/* One error line (the client's request, if sent, is read and dropped so
+ * it sees the reply rather than a reset), then the connection ends. */
+static void refuse_connection(EcivmApiServer *s, int fd, EcivmAdmit why, uid_t uid)
+{
+        g_autofree char *message = ecivm_api_admit_message(why, &s->limits, uid);
+        g_autofree char *line = ecivm_api_reply_error(-1, "refused", message);
+        char buf[4096];
+        guint quiet;
+
+        if (ecivm_log_budget_take(&s->refusal_log, g_get_monotonic_time(), REFUSALS_LOGGED_PER_S, &quiet))
+                g_message("api: connection from uid %d refused: %s%s", (int) uid, message, quiet_note(quiet));
+        for (int i = 0; i < 16 && read(fd, buf, sizeof(buf)) > 0; i++) /* what was sent, not what keeps coming */
+                ;
+        (void) send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+        close(fd);
+}
+
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer user)
 {
         EcivmApiServer *s = user;
         int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        guint same_uid = 0;
+        EcivmAdmit admit;
+        uid_t uid;
         Client *c;
 
         if (cfd < 0)
                 return G_SOURCE_CONTINUE;
-        if (s->clients->len >= MAX_CLIENTS) {
-                close(cfd);
+        uid = peer_uid(cfd);
+        for (guint i = 0; i < s->clients->len; i++)
+                if (((Client *) g_ptr_array_index(s->clients, i))->uid == uid)
+                        same_uid++;
+        admit = ecivm_api_admit(&s->limits, uid, s->clients->len, same_uid);
+        if (admit != ECIVM_ADMIT_OK) {
+                refuse_connection(s, cfd, admit, uid);
                 return G_SOURCE_CONTINUE;
         }
         c = g_new0(Client, 1);
         c->server = s;
         c->fd = cfd;
+        c->uid = uid;
+        c->last_request = g_get_monotonic_time();
         c->in = g_string_new(NULL);
         c->out = g_string_new(NULL);
         g_ptr_array_add(s->clients, c);
         client_rewatch(c);
+        return G_SOURCE_CONTINUE;
+}
+
+/* A request in flight, a subscription or a log follower keeps a client. */
+static gboolean client_busy(EcivmApiServer *s, Client *c)
+{
+        if (c->subscribed || c->follow_timer || c->more || c->out->len > 0 || c->closing)
+                return TRUE;
+        for (guint i = 0; i < s->waiters->len; i++)
+                if (((Waiter *) g_ptr_array_index(s->waiters, i))->client == c)
+                        return TRUE;
+        for (guint i = 0; i < s->attests->len; i++)
+                if (((Waiter *) g_ptr_array_index(s->attests, i))->client == c)
+                        return TRUE;
+        return FALSE;
+}
+
+static gboolean on_idle_sweep(gpointer user)
+{
+        EcivmApiServer *s = user;
+        gint64 now = g_get_monotonic_time();
+
+        for (guint i = s->clients->len; i > 0; i--) {
+                Client *c = g_ptr_array_index(s->clients, i - 1);
+
+                if (ecivm_api_idle_expired(&s->limits, now, c->last_request, client_busy(s, c))) {
+                        g_debug("api: closing a client of uid %d idle for %u s", (int) c->uid,
+                                s->limits.idle_timeout_s);
+                        g_ptr_array_remove_index(s->clients, i - 1);
+                }
+        }
         return G_SOURCE_CONTINUE;
 }
 
@@ -424,7 +559,9 @@ EcivmApiServer *ecivm_api_server_new(EcivmVm *vm, const char *path, const char *
         s->clients = g_ptr_array_new_with_free_func((GDestroyNotify) client_free);
         s->waiters = g_ptr_array_new_with_free_func(g_free);
         s->attests = g_ptr_array_new_with_free_func(g_free);
+        s->limits = (EcivmApiLimits) ECIVM_API_LIMITS_DEFAULT;
         s->watch = g_unix_fd_add(fd, G_IO_IN, on_accept, s);
+        s->idle_sweep = g_timeout_add_seconds(IDLE_SWEEP_S, on_idle_sweep, s);
         return s;
 }
 
@@ -489,6 +626,7 @@ void ecivm_api_server_free(EcivmApiServer *s)
         if (!s)
                 return;
         g_source_remove(s->watch);
+        g_clear_handle_id(&s->idle_sweep, g_source_remove);
         close(s->fd);
         (void) unlink(s->path);
         g_ptr_array_unref(s->waiters);

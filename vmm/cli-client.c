@@ -40,7 +40,7 @@ gboolean ecivm_cli_daemon_absent(const GError *error)
 static gboolean write_all(int fd, const char *p, gsize len, GError **error)
 {
         while (len > 0) {
-                ssize_t n = write(fd, p, len);
+                ssize_t n = send(fd, p, len, MSG_NOSIGNAL); /* a refused connection must not kill us */
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0) {
@@ -89,8 +89,10 @@ JsonNode *ecivm_cli_call(EcivmCli *cli, const char *method, JsonObject *params, 
 
         if (fd < 0)
                 return NULL;
-        if (write_all(fd, req, strlen(req), error))
-                line = read_line(fd, timeout_s, error);
+        /* a refused connection has its reply waiting even when the write failed */
+        if (!write_all(fd, req, strlen(req), error))
+                g_clear_error(error);
+        line = read_line(fd, timeout_s, error);
         close(fd);
         if (!line)
                 return NULL;

@@ -5,6 +5,7 @@
 #include "daemon-options.h"
 #include "error.h"
 #include "settings.h"
+#include "user-input.h"
 
 typedef struct {
         const char *key;
@@ -114,6 +115,10 @@ char *ecivm_daemon_options_filter(const char *text, const EcivmDaemonOptionsPoli
                 text = "{}";
         if (!json_parser_load_from_data(p, text, -1, &local)) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "not JSON: %s", local->message);
+                return NULL;
+        }
+        if (!ecivm_json_strict_check(text, strlen(text), &local)) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s", local->message);
                 return NULL;
         }
         root = json_parser_get_root(p);

@@ -14,6 +14,7 @@
 #include "api-server.h"
 #include "backend-libvirt.h"
 #include "libvirt-module.h"
+#include "log-cap.h"
 #include "error.h"
 #include "host-perms.h"
 #include "vm.h"
@@ -203,6 +204,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         ecivm_api_server_set_exit_when_stopped(d.api, d.exit_when_stopped);
+        ecivm_log_cap_start();
         g_unix_signal_add(SIGTERM, on_signal, &d);
         g_unix_signal_add(SIGINT, on_signal, &d);
         g_message("ecivmd: serving %s (images %s, state %s)", api_path, config.image_dir, config.state_dir);

@@ -28,6 +28,9 @@ typedef struct {
 #define ECIVM_PLAN_CPUS_MAX 64
 #define ECIVM_PLAN_MEMORY_MIN_MIB 256
 #define ECIVM_PLAN_MEMORY_MAX_MIB 65536
+/* A new data disk (sparse ext4, created once; never resized) */
+#define ECIVM_PLAN_DATA_DISK_MIN_MIB 1024
+#define ECIVM_PLAN_DATA_DISK_MAX_MIB (4 * 1024 * 1024)
 
 /* CPU features the TCG guest (QEMU's "max" CPU) goes without.  With ERMS
  * and FSRM Linux copies and clears memory with `rep movsb`, which TCG runs

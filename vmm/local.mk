@@ -13,7 +13,8 @@ vmm_libecivm_core_a_SOURCES = \
 	vmm/manifest.c vmm/manifest.h \
 	vmm/digest.c vmm/digest.h \
 	vmm/sign.c vmm/sign.h \
-	vmm/eventlog.c vmm/eventlog.h
+	vmm/eventlog.c vmm/eventlog.h \
+	vmm/user-input.c vmm/user-input.h
 # settings, dockerd options policy, Engine API filter (issue 4)
 vmm_libecivm_core_a_SOURCES += vmm/settings.c vmm/settings.h vmm/daemon-options.c vmm/daemon-options.h \
 	vmm/settings-guest.c vmm/settings-guest.h vmm/security-report.c vmm/security-report.h \
@@ -23,14 +24,15 @@ vmm_libecivm_core_a_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $
 
 # --- daemon and CLI (lead) ---
 # Pure pieces that unit tests also link: the service protocol and state machine.
-vmm_libecivm_core_a_SOURCES += vmm/api-proto.c vmm/api-proto.h vmm/vm-state.c vmm/vm-state.h \
+vmm_libecivm_core_a_SOURCES += vmm/api-proto.c vmm/api-proto.h vmm/api-admit.c vmm/api-admit.h \
+	vmm/vm-state.c vmm/vm-state.h \
 	vmm/backoff.c vmm/backoff.h vmm/logs.c vmm/logs.h vmm/proc-stat.c vmm/proc-stat.h
 
 ECIVM_HOST_CFLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(CRYPTO_CFLAGS)
 ECIVM_HOST_LIBS = vmm/libecivm-core.a wire/libwire.a $(GLIB_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS)
 
 sbin_PROGRAMS += vmm/ecivmd
-vmm_ecivmd_SOURCES = vmm/ecivmd.c \
+vmm_ecivmd_SOURCES = vmm/ecivmd.c vmm/log-cap.c vmm/log-cap.h \
 	vmm/vm.c vmm/vm.h vmm/vm-priv.h vmm/vm-launch.c vmm/vm-probe.c vmm/vm-guest.c \
 	vmm/measure.c vmm/measure.h vmm/mux-source.c vmm/mux-source.h \
 	vmm/docker-socket.c vmm/docker-socket.h vmm/api-server.c vmm/api-server.h \

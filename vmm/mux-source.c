@@ -129,6 +129,11 @@ void ecivm_mux_source_free(EcivmMuxSource *src)
         g_source_unref(&src->source);
 }
 
+void ecivm_mux_source_set_priority(EcivmMuxSource *src, int priority)
+{
+        g_source_set_priority(&src->source, priority);
+}
+
 wire_mux *ecivm_mux_source_get_mux(EcivmMuxSource *src)
 {
         return src->mux;

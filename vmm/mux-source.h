@@ -21,5 +21,8 @@ void ecivm_mux_source_free(EcivmMuxSource *src);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EcivmMuxSource, ecivm_mux_source_free)
 
 wire_mux *ecivm_mux_source_get_mux(EcivmMuxSource *src);
+/* The control port (heartbeats, evidence) goes ahead of client requests:
+ * G_PRIORITY_HIGH there, the default elsewhere. */
+void ecivm_mux_source_set_priority(EcivmMuxSource *src, int priority);
 
 #endif

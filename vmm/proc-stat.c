@@ -101,6 +101,18 @@ char *ecivm_proc_stat_silence_clause(gint64 cpu_ms, gint64 silent_s, gint64 rece
         return g_string_free(s, FALSE);
 }
 
+gint64 ecivm_loop_late_us(gint64 gap_us, gint64 period_us)
+{
+        gint64 late = gap_us - period_us;
+
+        return late > ECIVM_LOOP_LATE_TOLERANCE_US ? late : 0;
+}
+
+gint64 ecivm_guest_silent_s(gint64 now, gint64 last_heartbeat, gint64 stall_us)
+{
+        return MAX(0, now - last_heartbeat - MAX(0, stall_us)) / G_USEC_PER_SEC;
+}
+
 gboolean ecivm_guest_silence_is_hang(gint64 silent_s, guint heartbeat_s, gint64 recent_cpu_ms, gint64 recent_s)
 {
         gboolean running = recent_cpu_ms >= 0 && recent_s > 0 && recent_cpu_ms * 4 >= recent_s * 1000;

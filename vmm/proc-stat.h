@@ -36,4 +36,14 @@ char *ecivm_proc_stat_silence_clause(gint64 cpu_ms, gint64 silent_s, gint64 rece
 #define ECIVM_SILENT_HEARTBEATS_RUNNING 12
 gboolean ecivm_guest_silence_is_hang(gint64 silent_s, guint heartbeat_s, gint64 recent_cpu_ms, gint64 recent_s);
 
+/* The host's own main loop, not the guest: a check due every PERIOD_US that
+ * ran GAP_US after the previous one was held up by the loop (a long dispatch,
+ * a stopped or starved ecivmd) for the returned time (0 within a tolerance of
+ * ECIVM_LOOP_LATE_TOLERANCE_US).  That time is taken off a guest's silence:
+ * heartbeats may sit unread in the socket meanwhile. */
+#define ECIVM_LOOP_LATE_TOLERANCE_US (G_USEC_PER_SEC / 4)
+gint64 ecivm_loop_late_us(gint64 gap_us, gint64 period_us);
+/* Seconds of guest silence at NOW: since LAST_HEARTBEAT, minus STALL_US of host stalls (never below 0). */
+gint64 ecivm_guest_silent_s(gint64 now, gint64 last_heartbeat, gint64 stall_us);
+
 #endif

@@ -3,7 +3,9 @@
 
 #include "daemon-options.h"
 #include "error.h"
+#include "launch-plan.h"
 #include "settings.h"
+#include "user-input.h"
 
 typedef enum { T_BOOL, T_OPTIONS, T_UINT } ValueType;
 
@@ -16,14 +18,25 @@ static const struct {
         [ECIVM_SETTING_DAEMON_OPTIONS] = { "linuxVM.dockerDaemonOptions", T_OPTIONS, 0, 0 },
         [ECIVM_SETTING_EXPOSE_TCP2375] = { "exposeDockerAPIOnTCP2375", T_BOOL, 0, 0 },
         [ECIVM_SETTING_BLOCK_LOAD] = { "blockDockerLoad", T_BOOL, 0, 0 },
-        [ECIVM_SETTING_CPUS] = { "cpus", T_UINT, 1, 64 },
-        [ECIVM_SETTING_MEMORY_MIB] = { "memoryMiB", T_UINT, 256, 1024 * 1024 },
-        [ECIVM_SETTING_DISK_SIZE_MIB] = { "diskSizeMiB", T_UINT, 1024, 4 * 1024 * 1024 },
+        /* the launch plan's ranges: nothing accepted here can fail the boot */
+        [ECIVM_SETTING_CPUS] = { "cpus", T_UINT, ECIVM_PLAN_CPUS_MIN, ECIVM_PLAN_CPUS_MAX },
+        [ECIVM_SETTING_MEMORY_MIB] = { "memoryMiB", T_UINT, ECIVM_PLAN_MEMORY_MIN_MIB, ECIVM_PLAN_MEMORY_MAX_MIB },
+        [ECIVM_SETTING_DISK_SIZE_MIB] = { "diskSizeMiB", T_UINT, ECIVM_PLAN_DATA_DISK_MIN_MIB,
+                                          ECIVM_PLAN_DATA_DISK_MAX_MIB },
 };
 
 const char *ecivm_setting_name(EcivmSettingKey key)
 {
         return key < ECIVM_SETTING_COUNT ? keys[key].name : "unknown";
+}
+
+gboolean ecivm_setting_range(EcivmSettingKey key, gint64 *ret_min, gint64 *ret_max)
+{
+        if (key >= ECIVM_SETTING_COUNT || keys[key].type != T_UINT)
+                return FALSE;
+        *ret_min = keys[key].min;
+        *ret_max = keys[key].max;
+        return TRUE;
 }
 
 gboolean ecivm_setting_from_name(const char *name, EcivmSettingKey *ret)
@@ -410,6 +423,10 @@ EcivmSettingsFile *ecivm_settings_file_parse(const char *text, gsize len, gboole
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: expected a JSON object", origin);
                 return NULL;
         }
+        if (!ecivm_json_strict_check(text, len, &local)) {
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: %s", origin, local->message);
+                return NULL;
+        }
         if (!(admin ? parse_admin : parse_user)(&c, f, json_node_get_object(root)))
                 return NULL;
         return g_steal_pointer(&f);
@@ -458,7 +475,8 @@ gboolean ecivm_settings_user_set(EcivmSettingsFile *user, const EcivmSettingsFil
         Ctx c = { name, error };
 
         if (!ecivm_setting_from_name(name, &key)) {
-                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "unknown setting \"%s\"", name);
+                g_autofree char *shown = ecivm_escape_bounded(name, -1, ECIVM_LOG_INPUT_MAX);
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "unknown setting \"%s\"", shown);
                 return FALSE;
         }
         if (admin->locked[key]) {
@@ -487,9 +505,14 @@ gboolean ecivm_settings_user_set(EcivmSettingsFile *user, const EcivmSettingsFil
         } else {
                 g_autoptr(GError) local = NULL;
                 v = json_from_string(value, &local);
+                if (v && !ecivm_json_strict_check(value, strlen(value), &local)) {
+                        g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: %s", name, local->message);
+                        return FALSE;
+                }
                 if (!v) {
+                        g_autofree char *shown = ecivm_escape_bounded(value, -1, ECIVM_LOG_INPUT_MAX);
                         g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "%s: \"%s\" is not a valid value", name,
-                                    value);
+                                    shown);
                         return FALSE;
                 }
         }
@@ -506,7 +529,8 @@ gboolean ecivm_settings_user_reset(EcivmSettingsFile *user, const char *name, GE
         EcivmSettingKey key;
 
         if (name && !ecivm_setting_from_name(name, &key)) {
-                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "unknown setting \"%s\"", name);
+                g_autofree char *shown = ecivm_escape_bounded(name, -1, ECIVM_LOG_INPUT_MAX);
+                g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_INVALID, "unknown setting \"%s\"", shown);
                 return FALSE;
         }
         for (int i = 0; i < ECIVM_SETTING_COUNT; i++)

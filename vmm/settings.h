@@ -48,6 +48,8 @@ typedef enum {
 /* "enhancedContainerIsolation", "linuxVM.dockerDaemonOptions", ... */
 const char *ecivm_setting_name(EcivmSettingKey key);
 gboolean ecivm_setting_from_name(const char *name, EcivmSettingKey *ret);
+/* An integer key's range (the launch plan's, launch-plan.h); FALSE for the others. */
+gboolean ecivm_setting_range(EcivmSettingKey key, gint64 *ret_min, gint64 *ret_max);
 
 typedef enum {
         ECIVM_COMMAND_LIST_NONE,

@@ -1,6 +1,8 @@
 /* Attestation for the running VM: a per-boot instance UUID, EVIDENCE
  * requests to the guest (matched by request id, 10 s deadline), and the
- * document signed with the host attestation key (attest.h). */
+ * document signed with the host attestation key (attest.h).  Requests with
+ * the nonce of one in flight share its EVIDENCE request and its document
+ * (one guest round trip, one signature): a flood costs one of each. */
 #define ECIVM_VM_PRIV_ALLOW
 #include <errno.h>
 #include <string.h>
@@ -89,7 +91,7 @@ guint ecivm_vm_attest(EcivmVm *vm, const char *nonce, EcivmVmAttestFunc func, gp
         struct _EcivmVmAttest *a = state(vm);
         struct wire_control c = { .verb = WIRE_V_EVIDENCE };
         g_autofree char *lower = g_ascii_strdown(nonce ? nonce : "", -1);
-        Pending *r;
+        Pending *r, *same = NULL;
 
         if (!ecivm_attest_nonce_check(lower, "nonce", error))
                 return 0;
@@ -99,7 +101,12 @@ guint ecivm_vm_attest(EcivmVm *vm, const char *nonce, EcivmVmAttestFunc func, gp
                             ecivm_vm_state_name(vm->state));
                 return 0;
         }
-        if (wire_control_add(&c, WIRE_EVIDENCE_KEY(NONCE), lower) < 0 || !ecivm_vm_send_request(vm, &c)) {
+        for (guint i = 0; i < a->pending->len && !same; i++)
+                if (g_str_equal(((Pending *) a->pending->pdata[i])->nonce, lower))
+                        same = a->pending->pdata[i];
+        if (same) {
+                c.id = same->request_id; /* coalesced: answered with SAME's document */
+        } else if (wire_control_add(&c, WIRE_EVIDENCE_KEY(NONCE), lower) < 0 || !ecivm_vm_send_request(vm, &c)) {
                 g_set_error(error, ECIVM_ERROR, ECIVM_ERROR_IO, "guest evidence: the control channel is down");
                 return 0;
         }
@@ -204,19 +211,23 @@ void ecivm_vm_attest_evidence_reply(EcivmVm *vm, const struct wire_control *c)
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(JsonNode) evidence = NULL, result = NULL;
-        Pending *r = NULL;
+        g_autoptr(GPtrArray) waiting = g_ptr_array_new();
+        Pending *r;
 
         for (guint i = 0; vm->attest && i < vm->attest->pending->len; i++)
                 if (((Pending *) vm->attest->pending->pdata[i])->request_id == c->id)
-                        r = vm->attest->pending->pdata[i];
-        if (!r) {
+                        g_ptr_array_add(waiting, vm->attest->pending->pdata[i]);
+        if (!vm->attest || waiting->len == 0) {
                 g_warning("guest evidence for unknown request %u: ignored", c->id);
                 return;
         }
+        r = waiting->pdata[0];
         evidence = ecivm_attest_evidence_from_wire(c, &error);
         if (evidence && g_strcmp0(wire_control_get(c, WIRE_EVIDENCE_KEY(NONCE)), r->nonce) != 0)
                 g_set_error(&error, ECIVM_ERROR, ECIVM_ERROR_PROTOCOL, "guest evidence: the guest echoed another nonce");
         if (!error)
                 result = build_document(vm, r, evidence, &error);
-        finish(r, result, error);
+        /* finish() frees each: the callbacks cannot add to or take from WAITING */
+        for (guint i = 0; i < waiting->len; i++)
+                finish(waiting->pdata[i], result, error);
 }

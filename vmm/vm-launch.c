@@ -22,6 +22,23 @@ static char *fd_path(int fd)
         return g_strdup_printf("/proc/self/fd/%d", fd);
 }
 
+static guint data_disk_mib(const EcivmVm *vm)
+{
+        return vm->settings ? vm->settings->disk_size_mib : vm->config.data_disk_gib * 1024;
+}
+
+/* An existing disk keeps its size: diskSizeMiB sizes a new one only. */
+static void note_disk_size(const EcivmVm *vm, int fd, const char *path)
+{
+        struct stat st;
+        guint want = data_disk_mib(vm);
+
+        if (fstat(fd, &st) == 0 && (guint64) st.st_size != (guint64) want * 1024 * 1024)
+                g_message("vm: data disk %s is %" G_GUINT64_FORMAT " MiB; diskSizeMiB %u applies to a new data disk "
+                          "only (an existing one is not resized)",
+                          path, (guint64) st.st_size / (1024 * 1024), want);
+}
+
 /* The data disk is created once and kept; an exclusive lock on it keeps a
  * second VM (or a stray QEMU) from ever opening the same disk. */
 static int open_data_disk(const EcivmVm *vm, GError **error)
@@ -29,8 +46,10 @@ static int open_data_disk(const EcivmVm *vm, GError **error)
         g_autofree char *path = g_build_filename(vm->config.state_dir, "data.img", NULL);
         int fd = open(path, O_RDWR | O_CLOEXEC);
 
+        if (fd >= 0)
+                note_disk_size(vm, fd, path);
         if (fd < 0 && errno == ENOENT) {
-                g_autofree char *size = g_strdup_printf("%uG", vm->config.data_disk_gib);
+                g_autofree char *size = g_strdup_printf("%uM", data_disk_mib(vm));
                 const char *argv[] = { "mkfs.ext4", "-q", "-F", "-L", "ecivm-data", "-E", "lazy_itable_init=1,nodiscard",
                                        path, size, NULL };
                 int status;
@@ -105,6 +124,8 @@ static gboolean attach_channel(EcivmVm *vm, EcivmChildFd *fds, gsize *n, int tar
         }
         fds[(*n)++] = (EcivmChildFd) { sv[1], target };
         *ret = ecivm_mux_source_new(cb, vm);
+        if (cb == &ecivm_vm_control_callbacks) /* heartbeats before client requests */
+                ecivm_mux_source_set_priority(*ret, G_PRIORITY_HIGH);
         wire_mux_attach_channel(ecivm_mux_source_get_mux(*ret), sv[0], TRUE);
         return TRUE;
 }

@@ -53,6 +53,8 @@ static EcivmMuxSource *attach(EcivmVm *vm, int fd, const EcivmMuxCallbacks *cb)
 {
         EcivmMuxSource *src = ecivm_mux_source_new(cb, vm);
 
+        if (cb == &ecivm_vm_control_callbacks) /* heartbeats before client requests */
+                ecivm_mux_source_set_priority(src, G_PRIORITY_HIGH);
         wire_mux_attach_channel(ecivm_mux_source_get_mux(src), fd, TRUE);
         return src;
 }

@@ -63,6 +63,8 @@ struct _EcivmVm {
         gint64 heartbeat_cpu_ms; /* QEMU's CPU time then, -1 if unknown */
         gint64 late_mono, late_cpu_ms; /* when a heartbeat was first overdue (0: none), and QEMU's CPU time then */
         gboolean late_waiting; /* past 3 heartbeats, given more time because QEMU runs */
+        gint64 check_mono;     /* the last heartbeat check (0: none yet) */
+        gint64 loop_stall_us;  /* since the last heartbeat: how late our own loop ran the checks */
         EcivmSettings *settings; /* effective settings of the current boot (vm-settings.c) */
         struct _EcivmVmAttest *attest; /* instance UUID, pending evidence requests (vm-attest.c) */
 };

@@ -25,17 +25,36 @@ static char *user_path(EcivmVm *vm)
         return g_build_filename(vm->config.state_dir, ECIVM_USER_SETTINGS_NAME, NULL);
 }
 
-static gboolean read_files(EcivmVm *vm, EcivmSettingsFile **ret_admin, EcivmSettingsFile **ret_user, GError **error)
+/* USER_RESET: the user file is about to be reset as a whole, so one this
+ * version refuses (memoryMiB 1048576 saved before the launch plan's range
+ * applied) is replaced rather than blocking its own reset. */
+static gboolean read_files_for(EcivmVm *vm, gboolean user_reset, EcivmSettingsFile **ret_admin,
+                               EcivmSettingsFile **ret_user, GError **error)
 {
         g_autofree char *upath = user_path(vm);
         g_autoptr(EcivmSettingsFile) admin = ecivm_settings_file_load(ecivm_vm_settings_get_admin_path(), TRUE, error);
-        g_autoptr(EcivmSettingsFile) user = admin ? ecivm_settings_file_load(upath, FALSE, error) : NULL;
+        g_autoptr(EcivmSettingsFile) user = NULL;
+        g_autoptr(GError) local = NULL;
 
-        if (!user)
+        if (!admin)
                 return FALSE;
+        user = ecivm_settings_file_load(upath, FALSE, &local);
+        if (!user && !user_reset) {
+                g_propagate_error(error, g_steal_pointer(&local));
+                return FALSE;
+        }
+        if (!user) {
+                g_warning("settings: %s: replaced by settings reset", local->message);
+                user = ecivm_settings_file_new(FALSE);
+        }
         *ret_admin = g_steal_pointer(&admin);
         *ret_user = g_steal_pointer(&user);
         return TRUE;
+}
+
+static gboolean read_files(EcivmVm *vm, EcivmSettingsFile **ret_admin, EcivmSettingsFile **ret_user, GError **error)
+{
+        return read_files_for(vm, FALSE, ret_admin, ret_user, error);
 }
 
 static EcivmSettings *merge(EcivmVm *vm, EcivmSettingsFile *admin, EcivmSettingsFile *user)
@@ -101,7 +120,7 @@ JsonNode *ecivm_vm_settings_call(EcivmVm *vm, const char *method, JsonObject *pa
         JsonNode *out;
         g_autofree char *pending = NULL, *applied = NULL;
 
-        if (!read_files(vm, &admin, &user, error))
+        if (!read_files_for(vm, g_str_equal(method, "settings-reset") && !key, &admin, &user, error))
                 return NULL;
         if (g_str_equal(method, "settings-set")) {
                 if (!key || !value) {

@@ -97,6 +97,7 @@ row cli "ecivmd: --cpus not a number" 2 'ecivmd: Cannot parse integer value “a
 row cli "logs: unknown service" 2 'ecivm logs: unexpected argument "nosuchservice"' "$ECIVM" logs nosuchservice
 row cli "settings set: unknown key" 1 'ecivm: unknown setting "cpuz"' "$ECIVM" settings set cpuz 2
 row cli "settings set: cpus not a number" 1 'ecivm: cpus: "many" is not a valid value' "$ECIVM" settings set cpus many
+row cli "settings set: cpus in hex" 1 'ecivm: cpus: "0x2" is not a decimal JSON number' "$ECIVM" settings set cpus 0x2
 
 # ---- settings files and settings requests (the live daemon reads them) ----
 row settings "set a locked key" 1 'ecivm: memoryMiB is locked by the administrator' "$ECIVM" settings set memoryMiB 2048
@@ -194,6 +195,11 @@ row control "params not an object" 1 'invalid: request: params: expected an obje
 row control "logs: lines out of range" 1 'invalid: params.lines: expected 0..10000' ctl '{"v":1,"id":1,"method":"logs","params":{"lines":-1}}\n'
 row control "attest: nonce not hex" 1 'invalid: request: params.nonce: expected hex digits (an even number)' ctl '{"v":1,"id":1,"method":"attest","params":{"nonce":"zz"}}\n'
 row control "line longer than 64 KiB" 1 'invalid: request: line longer than 65536 bytes' ctl '@100000:x'
+row control "method with an embedded NUL" 1 'invalid: request: method: a string with an embedded NUL (\u0000)' ctl '{"v":1,"id":1,"method":"ping\\u0000x"}\n'
+row control "settings key with an embedded NUL" 1 'invalid: request: params.key: a string with an embedded NUL (\u0000)' ctl '{"v":1,"id":1,"method":"settings-set","params":{"key":"cpus\\u0000x","value":"2"}}\n'
+row control "id in hex" 1 'invalid: request: id: "0x1" is not a decimal JSON number' ctl '{"v":1,"id":0x1,"method":"ping"}\n'
+row control "a key given twice" 1 'invalid: request: method: duplicate key' ctl '{"v":1,"id":1,"method":"ping","method":"stop"}\n'
+row control "a forged log line in the method" 1 'refused: request: unknown method "ping\x0a** Message: vm: ready -> stopped"' ctl '{"v":1,"id":1,"method":"ping\\n** Message: vm: ready -> stopped"}\n'
 
 # ---- wire frames into the guest's control port ----
 # header: magic ec, version 01, type, 00, stream (4), length (4)

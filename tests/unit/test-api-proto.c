@@ -3,6 +3,7 @@
  * ("id=N method=M params=JSON" or "error: ..."). */
 #include "vmm-golden.h"
 
+#include "api-admit.h"
 #include "api-proto.h"
 #include "error.h"
 #include "vm-state.h"
@@ -148,12 +149,89 @@ static void test_state_machine(void **state)
         assert_string_equal(ecivm_vm_state_name((EcivmVmState) 99), "unknown");
 }
 
+/* Who gets a connection: a table of (uid, connected, the uid's own) cases. */
+static void test_admission(void **state)
+{
+        static const EcivmApiLimits l = ECIVM_API_LIMITS_DEFAULT;
+        static const struct {
+                uid_t uid;
+                guint total, same;
+                EcivmAdmit want;
+        } cases[] = {
+                { 1000, 0, 0, ECIVM_ADMIT_OK },
+                { 1000, 15, 15, ECIVM_ADMIT_OK },
+                { 1000, 16, 16, ECIVM_ADMIT_PER_UID },  /* one user: 16 at most */
+                { 1000, 119, 0, ECIVM_ADMIT_OK },
+                { 1000, 120, 0, ECIVM_ADMIT_FULL },     /* the last 8 are root's */
+                { 1001, 127, 3, ECIVM_ADMIT_FULL },
+                { (uid_t) -1, 0, 16, ECIVM_ADMIT_PER_UID }, /* unknown peers share one budget */
+                { 0, 120, 0, ECIVM_ADMIT_OK },
+                { 0, 127, 100, ECIVM_ADMIT_OK },        /* root: no per-uid limit */
+                { 0, 128, 0, ECIVM_ADMIT_FULL },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                EcivmAdmit got = ecivm_api_admit(&l, cases[i].uid, cases[i].total, cases[i].same);
+                if (got != cases[i].want)
+                        fail_msg("uid %d, %u connected, %u its own: got %d, want %d", (int) cases[i].uid,
+                                 cases[i].total, cases[i].same, got, cases[i].want);
+        }
+        /* 8 users each trying 20 connections fill the 120 shared slots; root still gets its 8 */
+        {
+                guint total = 0;
+                for (uid_t u = 1000; u < 1008; u++)
+                        for (guint k = 0; k < 20; k++)
+                                if (ecivm_api_admit(&l, u, total, k) == ECIVM_ADMIT_OK)
+                                        total++;
+                assert_int_equal(total, 120);
+                for (guint k = 0; k < l.root_reserved; k++)
+                        assert_int_equal(ecivm_api_admit(&l, 0, total++, k), ECIVM_ADMIT_OK);
+        }
+        {
+                g_autofree char *per_uid = ecivm_api_admit_message(ECIVM_ADMIT_PER_UID, &l, 1000);
+                g_autofree char *full = ecivm_api_admit_message(ECIVM_ADMIT_FULL, &l, 1000);
+                assert_string_equal(per_uid, "too many connections from uid 1000: at most 16 per user (idle ones "
+                                             "are closed after 60 s)");
+                assert_string_equal(full, "too many connections: all 128 in use (8 of them kept for root)");
+        }
+}
+
+/* 1000 refusals in one second log 10 lines; the next second's first line says 990 were left out. */
+static void test_log_budget(void **state)
+{
+        EcivmLogBudget b = { 0 };
+        const gint64 s = G_USEC_PER_SEC;
+        guint logged = 0, quiet = 99;
+
+        for (int i = 0; i < 1000; i++)
+                if (ecivm_log_budget_take(&b, 5 * s + i * 100, 10, &quiet))
+                        logged++;
+        assert_int_equal(logged, 10);
+        assert_true(ecivm_log_budget_take(&b, 6 * s, 10, &quiet));
+        assert_int_equal(quiet, 990);
+        assert_true(ecivm_log_budget_take(&b, 6 * s + 1, 10, &quiet));
+        assert_int_equal(quiet, 0);
+}
+
+static void test_idle(void **state)
+{
+        static const EcivmApiLimits l = ECIVM_API_LIMITS_DEFAULT;
+        const gint64 s = G_USEC_PER_SEC;
+
+        assert_false(ecivm_api_idle_expired(&l, 59 * s, 0, FALSE));
+        assert_true(ecivm_api_idle_expired(&l, 60 * s, 0, FALSE));
+        assert_false(ecivm_api_idle_expired(&l, 3600 * s, 0, TRUE)); /* subscribed, waiting, following */
+        assert_false(ecivm_api_idle_expired(&(EcivmApiLimits) { .idle_timeout_s = 0 }, 3600 * s, 0, FALSE));
+}
+
 int main(void)
 {
         const struct CMUnitTest fixed[] = {
                 cmocka_unit_test(test_reply_ok_bytes), cmocka_unit_test(test_reply_error_bytes),
                 cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_reply_parse),
                 cmocka_unit_test(test_error_codes),    cmocka_unit_test(test_state_machine),
+                cmocka_unit_test(test_admission),      cmocka_unit_test(test_idle),
+                cmocka_unit_test(test_log_budget),
         };
         return golden_run("api-proto", fixed, G_N_ELEMENTS(fixed), "api-proto", ".req", request_case, 10);
 }

@@ -66,6 +66,31 @@ static void test_silence_verdict(void **state G_GNUC_UNUSED)
                                  cases[i].hang);
 }
 
+/* The issue-22 flood: one dispatch held ecivmd's loop for 11 s while the
+ * guest sent heartbeats every 5 s; its silence is the time the loop ran. */
+static void test_loop_stall(void **state G_GNUC_UNUSED)
+{
+        const gint64 s = G_USEC_PER_SEC;
+        gint64 stall = 0, last_check = 0;
+        /* heartbeat check times: on time up to 5 s, then the loop stalls 11 s */
+        const gint64 checks[] = { 1 * s, 2 * s, 3 * s, 4 * s, 5 * s, 16 * s, 17 * s, 18 * s };
+
+        assert_int_equal(ecivm_loop_late_us(s, s), 0);
+        assert_int_equal(ecivm_loop_late_us(s + ECIVM_LOOP_LATE_TOLERANCE_US, s), 0); /* timer jitter */
+        assert_int_equal(ecivm_loop_late_us(12 * s, s), 11 * s);
+        for (gsize i = 0; i < G_N_ELEMENTS(checks); i++) {
+                stall += last_check ? ecivm_loop_late_us(checks[i] - last_check, s) : 0;
+                last_check = checks[i];
+        }
+        assert_int_equal(stall, 10 * s);
+        /* the last heartbeat was read at 0 s: 18 s of wall time, 8 s of silence the guest answers for */
+        assert_int_equal(ecivm_guest_silent_s(18 * s, 0, stall), 8);
+        assert_false(ecivm_guest_silence_is_hang(ecivm_guest_silent_s(18 * s, 0, stall), 5, 0, 5));
+        /* without the correction the same figures read as a hang (the VM was restarted) */
+        assert_true(ecivm_guest_silence_is_hang(ecivm_guest_silent_s(18 * s, 0, 0), 5, 0, 5));
+        assert_int_equal(ecivm_guest_silent_s(5 * s, 0, 7 * s), 0); /* never negative */
+}
+
 static void test_read_self(void **state G_GNUC_UNUSED)
 {
         g_autofree char *pid = g_strdup_printf("%d", (int)getpid());
@@ -85,6 +110,7 @@ int main(void)
                 cmocka_unit_test(test_clause),
                 cmocka_unit_test(test_silence_verdict),
                 cmocka_unit_test(test_read_self),
+                cmocka_unit_test(test_loop_stall),
         };
 
         return golden_run("proc-stat", fixed, G_N_ELEMENTS(fixed), "proc-stat", ".stat", run_stat_case, 10);
