@@ -94,7 +94,7 @@ expect_not "F1h: POST /v1.23/containers/X/copy cannot list /var/lib/docker/conta
 # F3: legacy start body (API < 1.24) carries a HostConfig the filter never reads
 docker create --name a1 bb true >/dev/null
 out=$(api POST /v1.23/containers/a1/start -d '{"Binds":["/:/host"],"PidMode":"host","Privileged":true}' -w ' %{http_code}')
-expect "F3: legacy start body with PidMode=host refused by the host filter (400)" 'ecivm: a container start with a body is not allowed: dockerd would apply its HostConfig past the create rules.* 400$' "$out"
+expect "F3: legacy start body with PidMode=host refused by the host filter (400)" 'ecivm: a container start with a body is not allowed: dockerd would apply its HostConfig past the create rules.* 400$' "$(tr -d '\n' <<<"$out")"
 out=$(docker inspect -f '{{.HostConfig.Binds}} {{.HostConfig.PidMode}}' a1)
 expect_not "F3b: legacy start body does not store Binds [/:/host] / PidMode host" '\[/:/host\] host' "$out"
 
@@ -173,7 +173,7 @@ out=$(docker run --rm --oom-score-adj=-1000 bb true 2>&1)
 expect "--oom-score-adj=-1000 refused" 'ecivm: --oom-score-adj=-1000 is not allowed' "$out"
 docker create --name a15 bb ls -l /dev/vda >/dev/null
 out=$(api POST /v1.23/containers/a15/start -d '{"Devices":[{"PathOnHost":"/dev/vda","PathInContainer":"/dev/vda","CgroupPermissions":"rwm"}]}' -w ' %{http_code}')
-expect "legacy start Devices: a start with a body refused (400)" 'ecivm: a container start with a body is not allowed.* 400$' "$out"
+expect "legacy start Devices: a start with a body refused (400)" 'ecivm: a container start with a body is not allowed.* 400$' "$(tr -d '\n' <<<"$out")"
 out=$(docker run --rm --pid=container:victim bb ps 2>&1)
 expect "--pid=container:victim: proc mount refused by the kernel" 'mount proc:/proc .*operation not permitted' "$out"
 out=$(docker run --rm --network=container:victim bb true 2>&1)
