@@ -87,9 +87,11 @@ ECIVM_IMAGE_DIR=$dir refused "a root image of the wrong size is refused" "root: 
 # One flipped byte in the first block of /usr/sbin/dockerd inside root.erofs:
 # the signed manifest and the hash tree are untouched, so measurement passes,
 # and dm-verity must stop the guest before dockerd runs.
-tree=$top_builddir/images/cache/trees/rootfs/usr/sbin/dockerd
+# (images/build.sh unpacks each suite's root under images/cache/suites/SUITE)
+suite=$(sed -n 's/^SUITE=//p' "$ECIVM_IMAGE_DIR/build-info.env" 2>/dev/null)
+tree=$top_builddir/images/cache/suites/${suite:-bookworm}/trees/rootfs/usr/sbin/dockerd
 if [ ! -f "$tree" ]; then
-        ok "# SKIP root block tamper: no unpacked root tree ($tree)"
+        not_ok "root block tamper: no unpacked root tree ($tree): make images builds it"
 else
         off=$(python3 - "$tree" "$ECIVM_IMAGE_DIR/root.erofs" <<'PY'
 import mmap, sys
