@@ -208,7 +208,9 @@ static void test_swap_race(void **state)
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         print_message("# %d resolutions: %d accepted (the directory), %d refused\n", SWAPS, accepted, refused);
-        assert_true(accepted + refused == SWAPS);
+        /* both outcomes happened: the swaps did race the resolver */
+        if (accepted == 0 || refused == 0)
+                fail_msg("the swap never raced the resolver (%d accepted, %d refused)", accepted, refused);
 }
 
 int main(void)
