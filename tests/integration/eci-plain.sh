@@ -14,9 +14,7 @@ require_image
 vm_lock
 
 # the driver image may hold the engine socket (the host socket's filter)
-mkdir -p "$T/state" && chmod 700 "$T/state"
-export ECIVM_ADMIN_SETTINGS="$T/admin-settings.json"
-cat >"$ECIVM_ADMIN_SETTINGS" <<'JSON'
+admin_settings <<'JSON'
 {"configurationFileVersion": 2,
  "enhancedContainerIsolation": {"locked": true, "value": true,
    "dockerSocketMount": {"imageList": {"images": ["ecidriver:*"], "allowDerivedImages": false}}}}
